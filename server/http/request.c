@@ -1,0 +1,133 @@
+#include "http/server.h"
+#include "common/query.h"
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+int wz_req_query(wz_ctx_t *ctx, const char *name, char *out, size_t outlen)
+{
+    h2o_req_t *req = ctx->req;
+    if (req == NULL || req->query_at == SIZE_MAX)
+        return 0;
+    const char *qs = req->path.base + req->query_at + 1;
+    size_t len = req->path.len - req->query_at - 1;
+    return wz_query_get(qs, len, name, out, outlen);
+}
+
+h2o_iovec_t wz_req_header(h2o_req_t *req, const h2o_token_t *token)
+{
+    ssize_t i = h2o_find_header(&req->headers, token, -1);
+    if (i < 0)
+        return h2o_iovec_init(NULL, 0);
+    return req->headers.entries[i].value;
+}
+
+void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss)
+{
+    struct sockaddr_storage local;
+    if (ss == NULL)
+        ss = &local;
+    memset(ss, 0, sizeof(*ss));
+    out[0] = '\0';
+    socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss);
+    if (n == 0)
+        return;
+    if (ss->ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)outlen);
+    else if (ss->ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)outlen);
+}
+
+int wz_cidr_parse_list(const char *text, wz_cidr_t *out, size_t max, size_t *count)
+{
+    *count = 0;
+    const char *p = text;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *end = p;
+        while (*end && *end != ',' && *end != ' ')
+            end++;
+        char item[80];
+        size_t len = (size_t)(end - p);
+        if (len >= sizeof(item) || *count >= max)
+            return -1;
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *slash = strchr(item, '/');
+        long prefix = -1;
+        if (slash != NULL) {
+            char *e;
+            prefix = strtol(slash + 1, &e, 10);
+            if (*e != '\0' || slash[1] == '\0')
+                return -1;
+            *slash = '\0';
+        }
+        wz_cidr_t *c = &out[*count];
+        memset(c, 0, sizeof(*c));
+        if (inet_pton(AF_INET, item, c->addr) == 1) {
+            c->family = AF_INET;
+            if (prefix < 0)
+                prefix = 32;
+            if (prefix > 32)
+                return -1;
+        } else if (inet_pton(AF_INET6, item, c->addr) == 1) {
+            c->family = AF_INET6;
+            if (prefix < 0)
+                prefix = 128;
+            if (prefix > 128)
+                return -1;
+        } else {
+            return -1;
+        }
+        c->prefix = (int)prefix;
+        (*count)++;
+        p = end;
+    }
+    return 0;
+}
+
+static int prefix_match(const unsigned char *a, const unsigned char *b, int bits)
+{
+    int full = bits / 8, rest = bits % 8;
+    if (memcmp(a, b, (size_t)full) != 0)
+        return 0;
+    if (rest == 0)
+        return 1;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return (a[full] & mask) == (b[full] & mask);
+}
+
+int wz_cidr_match(const wz_cidr_t *list, size_t n, const struct sockaddr *sa)
+{
+    unsigned char v4[4];
+    const unsigned char *addr6 = NULL;
+    int have4 = 0;
+    if (sa->sa_family == AF_INET) {
+        memcpy(v4, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        have4 = 1;
+    } else if (sa->sa_family == AF_INET6) {
+        addr6 = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(addr6, mapped, 12) == 0) { /* ::ffff:a.b.c.d counts as IPv4 */
+            memcpy(v4, addr6 + 12, 4);
+            have4 = 1;
+        }
+    } else {
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].family == AF_INET && have4 && prefix_match(list[i].addr, v4, list[i].prefix))
+            return 1;
+        if (list[i].family == AF_INET6 && addr6 != NULL && prefix_match(list[i].addr, addr6, list[i].prefix))
+            return 1;
+    }
+    return 0;
+}
+
+int wz_server_peer_allowed(const wz_server_t *server, const struct sockaddr_storage *ss)
+{
+    return wz_cidr_match(server->metrics_allow, server->nmetrics_allow, (const struct sockaddr *)ss);
+}

@@ -1,0 +1,135 @@
+#ifndef WZ_HTTP_SERVER_H
+#define WZ_HTTP_SERVER_H
+/* The HTTP server: one libuv loop per worker thread, each with its own listening socket
+ * (SO_REUSEPORT), its own h2o context and its own database pool. Nothing is shared between
+ * loops except read-only configuration and atomic metrics. */
+#include <h2o.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdint.h>
+#include "common/config.h"
+#include "db/db.h"
+#include "http/errors.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+typedef struct wz_server wz_server_t;
+typedef struct wz_worker wz_worker_t;
+typedef struct wz_ctx wz_ctx_t;
+
+/* Route flags */
+enum {
+    WZ_ROUTE_PUBLIC = 1 << 0,    /* no access token needed */
+    WZ_ROUTE_LOCAL_ONLY = 1 << 1, /* only callers on the metrics allow-list */
+    WZ_ROUTE_UPLOAD = 1 << 2,    /* raw body up to upload_limit; not parsed as JSON */
+};
+
+/** A route handler. It owns the response: it must eventually send one on ctx. */
+typedef void (*wz_handler_fn)(wz_ctx_t *ctx);
+
+struct wz_worker {
+    int index;
+    pthread_t thread;
+    uv_loop_t loop;
+    h2o_context_t h2o;
+    h2o_accept_ctx_t accept_ctx;
+    uv_tcp_t listener;
+    int listen_fd;
+    uv_async_t stop_async;
+    uv_timer_t shutdown_timer;
+    wz_db_pool_t *db;
+    wz_server_t *server;
+    unsigned inflight;
+    int stopping, finished;
+    uint64_t next_request_id;
+};
+
+typedef struct {
+    int family;
+    unsigned char addr[16];
+    int prefix;
+} wz_cidr_t;
+
+struct wz_server {
+    const wz_config_t *cfg;
+    h2o_globalconf_t globalconf;
+    h2o_pathconf_t *pathconf;
+    wz_router_t router;
+    wz_worker_t *workers;
+    size_t nworkers;
+    int port; /* the bound port (resolved when 0 was asked for) */
+    int schema_latest;
+    char id_prefix[12];
+    wz_cidr_t metrics_allow[16];
+    size_t nmetrics_allow;
+    uv_loop_t main_loop;
+    uv_signal_t sigint, sigterm;
+    int signals;
+};
+
+/* Per-request state. It outlives the request while a database operation holds it: the guard
+ * in the request's pool clears ctx->req when h2o disposes of the request, and a late result
+ * then finds ctx->req == NULL and is dropped. */
+struct wz_ctx {
+    h2o_req_t *req;
+    wz_worker_t *worker;
+    wz_server_t *server;
+    const wz_route_t *route;
+    wz_route_params_t params;
+    json_t *body; /* parsed JSON body, or NULL */
+    char request_id[72];
+};
+
+/** Keeps ctx alive across an asynchronous operation. */
+void wz_ctx_hold(wz_ctx_t *ctx);
+/** Drops a hold; the last one frees ctx. */
+void wz_ctx_drop(wz_ctx_t *ctx);
+/** True once the request has been disposed of (the client is gone or the server stopped). */
+static inline int wz_ctx_gone(const wz_ctx_t *ctx)
+{
+    return ctx->req == NULL;
+}
+
+/** Builds the server (router, h2o configuration, listening sockets). Returns 0 or -1. */
+int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_t errlen);
+/** Starts the workers, prints the ready line, and runs until SIGINT/SIGTERM, then stops
+ * gracefully. Returns the process exit code. */
+int wz_server_run(wz_server_t *server);
+
+/* routes.c: the route table */
+void wz_routes_register(wz_server_t *server);
+
+/* request.c */
+/** Reads a query parameter into out; 1 found, 0 absent, -1 malformed. */
+int wz_req_query(wz_ctx_t *ctx, const char *name, char *out, size_t outlen);
+/** The caller's address as text ("" if unknown). */
+void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss);
+/** A header's value, or a zero-length iovec. */
+h2o_iovec_t wz_req_header(h2o_req_t *req, const h2o_token_t *token);
+/** Whether an address is on the /metrics allow-list. */
+int wz_server_peer_allowed(const wz_server_t *server, const struct sockaddr_storage *ss);
+/** Parses "10.0.0.0/8,::1" into the allow-list; -1 on a bad entry. */
+int wz_cidr_parse_list(const char *text, wz_cidr_t *out, size_t max, size_t *count);
+/** Whether an address falls in one of the CIDRs. */
+int wz_cidr_match(const wz_cidr_t *list, size_t n, const struct sockaddr *sa);
+
+/* response.c */
+/** Sends a JSON document (the reference is stolen) with the status. */
+void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc);
+/** Sends the one error shape; message NULL = the error's default text; field may be NULL. */
+void wz_send_error(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field);
+/** Same, on a bare request (before a ctx exists). */
+void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const char *field);
+/** Sends a body with an explicit content type. */
+void wz_send_text(h2o_req_t *req, int status, const char *content_type, const char *body, size_t len);
+/** Answers a database failure with the matching 503 and Retry-After. */
+void wz_send_db_error(wz_ctx_t *ctx, const wz_db_error_t *err);
+
+/* handlers */
+void wz_handle_healthz(wz_ctx_t *ctx);
+void wz_handle_readyz(wz_ctx_t *ctx);
+void wz_handle_metrics(wz_ctx_t *ctx);
+void wz_handle_debug_sleep(wz_ctx_t *ctx);
+void wz_handle_debug_echo(wz_ctx_t *ctx);
+
+#endif
