@@ -31,7 +31,7 @@ typedef struct {
 
 static const key_t_ keys[] = {
     STR(listen_host, "127.0.0.1", 0, "address to listen on"),
-    INT(port, "8080", 1, 65535, "TCP port"),
+    INT(port, "8080", 0, 65535, "TCP port (0: any free port, printed in the ready line)"),
     INT(threads, "0", 0, 256, "event-loop threads (0 = number of cores)"),
     STR(data_dir, "var", 0, "directory for generated demo keys and uploads"),
     STR(schema_dir, WZ_SCHEMA_DIR, 0, "directory holding NNN_name.sql migrations"),

@@ -1,4 +1,5 @@
 #include "common/query.h"
+#include <stdlib.h>
 #include <string.h>
 
 static int hexval(char c)
@@ -48,13 +49,26 @@ int wz_query_get(const char *qs, size_t len, const char *name, char *out, size_t
         if (keyend - pos == namelen && memcmp(qs + pos, name, namelen) == 0) {
             size_t vstart = eq ? keyend + 1 : end;
             size_t vlen = end - vstart;
-            if (vlen >= outlen)
-                return -1;
-            long n = wz_url_decode(qs + vstart, vlen, out, 1);
-            if (n < 0)
-                return -1;
-            out[n] = '\0';
-            return 1;
+            if (vlen < outlen) {
+                long n = wz_url_decode(qs + vstart, vlen, out, 1);
+                if (n < 0)
+                    return -1;
+                out[n] = '\0';
+                return 1;
+            }
+            /* the encoded form is longer than out, the decoded one may still fit */
+            char *tmp = malloc(vlen);
+            if (tmp == NULL)
+                abort();
+            long n = wz_url_decode(qs + vstart, vlen, tmp, 1);
+            int ret = -1;
+            if (n >= 0 && (size_t)n < outlen) {
+                memcpy(out, tmp, (size_t)n);
+                out[n] = '\0';
+                ret = 1;
+            }
+            free(tmp);
+            return ret;
         }
         pos = end + 1;
     }

@@ -1,0 +1,149 @@
+"""The HTTP core: routing, the one error shape, body checks in their fixed order, request ids,
+health, readiness, metrics and the access log."""
+import json
+import time
+import unittest
+
+from harness import ServerTestCase, Server, base_env, wait_for
+
+
+class HttpCore(ServerTestCase):
+    def test_healthz(self):
+        status, headers, body = self.server.json("GET", "/healthz")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"status": "ok"})
+        self.assertTrue(headers["content-type"].startswith("application/json"))
+        self.assertEqual(int(headers["content-length"]), len(json.dumps(body, separators=(",", ":"))))
+
+    def test_readyz_reports_schema(self):
+        status, _, body = self.server.json("GET", "/readyz")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["status"], "ready")
+        self.assertEqual(body["database"], "up")
+        self.assertEqual(body["schema_version"], body["schema_expected"])
+        self.assertGreaterEqual(body["schema_version"], 1)
+
+    def test_unknown_path_is_json_404(self):
+        status, _, body = self.server.json("GET", "/api/v1/no/such/thing")
+        self.assertError(status, body, 404, "not_found")
+
+    def test_wrong_method_is_405_with_allow(self):
+        status, headers, body = self.server.json("DELETE", "/healthz")
+        self.assertError(status, body, 405, "method_not_allowed")
+        self.assertEqual(headers["allow"], "GET, HEAD")
+        status, headers, body = self.server.json("GET", "/api/v1/debug/echo")
+        self.assertError(status, body, 405, "method_not_allowed")
+        self.assertEqual(headers["allow"], "POST")
+
+    def test_head_has_no_body(self):
+        status, headers, body = self.server.request("HEAD", "/healthz")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, b"")
+
+    def test_malformed_json_is_400(self):
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", b'{"a": 1,',
+                                              {"Content-Type": "application/json"})
+        body = json.loads(body)
+        self.assertError(status, body, 400, "invalid_json")
+        self.assertIn("line 1", body["error"]["message"])
+
+    def test_duplicate_keys_are_rejected(self):
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", b'{"a": 1, "a": 2}',
+                                              {"Content-Type": "application/json"})
+        self.assertError(status, json.loads(body), 400, "invalid_json")
+
+    def test_wrong_content_type_is_415(self):
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", b'{"a": 1}',
+                                              {"Content-Type": "text/plain"})
+        self.assertError(status, json.loads(body), 415, "unsupported_media_type")
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", b'{"a": 1}', {})
+        self.assertError(status, json.loads(body), 415, "unsupported_media_type")
+
+    def test_size_is_checked_before_type_and_syntax(self):
+        big = b"x" * (1024 * 1024 + 1)
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", big, {"Content-Type": "text/plain"})
+        self.assertError(status, json.loads(body), 413, "body_too_large")
+
+    def test_oversized_json_is_413(self):
+        doc = json.dumps({"text": "问" * 400000}).encode()
+        self.assertGreater(len(doc), 1024 * 1024)
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", doc,
+                                              {"Content-Type": "application/json"})
+        self.assertError(status, json.loads(body), 413, "body_too_large")
+
+    def test_valid_json_roundtrip_keeps_utf8(self):
+        doc = {"title": "小区停车难 🚗", "n": 3, "nested": {"ok": True}}
+        status, _, body = self.server.json("POST", "/api/v1/debug/echo", doc,
+                                           {"Content-Type": "application/json; charset=utf-8"})
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"body": doc})
+
+    def test_action_without_body_needs_no_content_type(self):
+        status, _, body = self.server.request("POST", "/api/v1/debug/echo", None, {})
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body), {"body": None})
+
+    def test_request_id_echoed_or_generated(self):
+        _, headers, _ = self.server.request("GET", "/healthz", headers={"X-Request-Id": "abc-123.DEF_4"})
+        self.assertEqual(headers["x-request-id"], "abc-123.DEF_4")
+        _, headers, _ = self.server.request("GET", "/healthz", headers={"X-Request-Id": "bad id<script>"})
+        self.assertNotEqual(headers["x-request-id"], "bad id<script>")
+        self.assertRegex(headers["x-request-id"], r"^[0-9a-f]{20}$")
+        _, h1, _ = self.server.request("GET", "/healthz")
+        _, h2, _ = self.server.request("GET", "/healthz")
+        self.assertNotEqual(h1["x-request-id"], h2["x-request-id"])
+
+    def test_validation_error_names_the_field(self):
+        status, _, body = self.server.json("GET", "/api/v1/debug/sleep?ms=abc")
+        self.assertError(status, body, 422, "validation_failed")
+        self.assertEqual(body["error"]["field"], "ms")
+
+    def test_metrics_prometheus_text(self):
+        self.server.request("GET", "/healthz")
+        status, headers, body = self.server.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        self.assertTrue(headers["content-type"].startswith("text/plain"))
+        text = body.decode()
+        self.assertRegex(text, r'wz_http_requests_total\{route="healthz",method="GET",status="200"\} [1-9]')
+        self.assertIn('wz_http_request_duration_seconds_bucket{route="healthz",method="GET",le="+Inf"}', text)
+        self.assertRegex(text, r'wz_db_pool_in_use\{worker="0"\} \d+')
+        self.assertRegex(text, r'wz_db_pool_alive\{worker="1"\} \d+')
+        self.assertIn("wz_db_pool_waiting", text)
+        self.assertIn('wz_errors_total{kind="internal"}', text)
+
+    def test_access_log_is_json_lines(self):
+        _, headers, _ = self.server.request("GET", "/healthz?token=secret", headers={"X-Request-Id": "log-check-1"})
+
+        def find():
+            for line in self.server.logs().splitlines():
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    self.fail(f"log line is not JSON: {line!r}")
+                if entry.get("request_id") == "log-check-1":
+                    return entry
+            return None
+
+        entry = wait_for(find, 5)
+        self.assertIsNotNone(entry)
+        self.assertEqual(entry["type"], "access")
+        self.assertEqual(entry["method"], "GET")
+        self.assertEqual(entry["path"], "/healthz")  # no query string: it may carry secrets
+        self.assertEqual(entry["status"], 200)
+        self.assertGreater(entry["bytes"], 0)
+        self.assertIsInstance(entry["duration_us"], int)
+        self.assertNotIn("secret", self.server.logs())
+
+
+class MetricsAllowList(ServerTestCase):
+    server_env = {"WZ_METRICS_ALLOW": "10.9.9.9/32"}
+
+    def test_metrics_refused_outside_allow_list(self):
+        status, _, body = self.server.json("GET", "/metrics")
+        self.assertError(status, body, 403, "forbidden")
+        status, _, _ = self.server.json("GET", "/healthz")
+        self.assertEqual(status, 200)
+
+
+if __name__ == "__main__":
+    unittest.main()
