@@ -55,9 +55,12 @@ static wz_db_login_t migrate_login(const wz_config_t *cfg)
 static MYSQL *connect_with_retry(const wz_db_login_t *login, char *err, size_t errlen)
 {
     for (int i = 0; i < STARTUP_DB_WAIT_S * 2; i++) {
-        MYSQL *db = wz_db_connect_blocking(login, err, errlen);
+        int transient = 0;
+        MYSQL *db = wz_db_connect_blocking(login, &transient, err, errlen);
         if (db != NULL)
             return db;
+        if (!transient)
+            return NULL;
         if (i == 0)
             wz_warn("waiting for the database: %s", err);
         usleep(500 * 1000);

@@ -180,7 +180,7 @@ static void fail(wz_db_conn_t *c, int code, unsigned my_errno, const char *sqlst
     c->error.mysql_errno = my_errno;
     snprintf(c->error.sqlstate, sizeof(c->error.sqlstate), "%s", sqlstate ? sqlstate : "HY000");
     snprintf(c->error.message, sizeof(c->error.message), "%s", msg ? msg : "");
-    if (code == WZ_DB_EUNAVAIL || code == WZ_DB_ETIMEDOUT) {
+    if (code == WZ_DB_EUNAVAIL || code == WZ_DB_ETIMEDOUT || code == WZ_DB_ECLOSED) {
         if (c->mysql != NULL) {
             wz_warn("db: connection dropped: %s (%u)", c->error.message, my_errno);
             teardown(c);
@@ -345,6 +345,12 @@ void wz_db__conn_unwatch_idle(wz_db_conn_t *c)
 {
     if (c->poll != NULL)
         uv_poll_stop(c->poll);
+}
+
+void wz_db__conn_abort(wz_db_conn_t *c)
+{
+    if (c->busy)
+        fail(c, WZ_DB_ECLOSED, 0, "HY000", "the pool is closing");
 }
 
 void wz_db__conn_shutdown(wz_db_conn_t *c)
@@ -655,6 +661,10 @@ static int start_op(wz_db_conn_t *c, wz_db_exec_cb cb, void *data)
     memset(&c->error, 0, sizeof(c->error));
     if (c->state != CONN_CHECKED_OUT || c->busy) {
         fail(c, WZ_DB_EUSAGE, 0, "HY000", "connection is not checked out or is busy");
+        return -1;
+    }
+    if (c->pool->closing) {
+        fail(c, WZ_DB_ECLOSED, 0, "HY000", "the pool is closing");
         return -1;
     }
     if (c->broken || c->mysql == NULL) {

@@ -80,6 +80,8 @@ struct wz_db_pool {
 void wz_db__conn_init(wz_db_pool_t *pool, wz_db_conn_t *conn);
 void wz_db__conn_connect(wz_db_conn_t *conn);
 void wz_db__conn_shutdown(wz_db_conn_t *conn);
+/* Fails a running statement with ECLOSED and drops the connection (the pool is closing). */
+void wz_db__conn_abort(wz_db_conn_t *conn);
 void wz_db__conn_watch_idle(wz_db_conn_t *conn);
 void wz_db__conn_unwatch_idle(wz_db_conn_t *conn);
 

@@ -80,7 +80,7 @@ int wz_migration_list(const char *dir, wz_migration_t **out, size_t *count, char
     return 0;
 }
 
-MYSQL *wz_db_connect_blocking(const wz_db_login_t *l, char *err, size_t errlen)
+MYSQL *wz_db_connect_blocking(const wz_db_login_t *l, int *transient, char *err, size_t errlen)
 {
     MYSQL *db = mysql_init(NULL);
     if (db == NULL)
@@ -93,6 +93,11 @@ MYSQL *wz_db_connect_blocking(const wz_db_login_t *l, char *err, size_t errlen)
     if (mysql_real_connect(db, use_socket ? "localhost" : l->host, l->user, l->password, l->database,
                            use_socket ? 0 : l->port, use_socket ? l->socket : NULL, CLIENT_MULTI_STATEMENTS) == NULL) {
         snprintf(err, errlen, "cannot connect as %s: %s", l->user, mysql_error(db));
+        if (transient != NULL) {
+            unsigned e = mysql_errno(db);
+            /* refused or gone (server starting, restarting); wrong credentials are final */
+            *transient = e == 2002 || e == 2003 || e == 2006 || e == 2013 || e == 1053 || e == 1040;
+        }
         mysql_close(db);
         return NULL;
     }

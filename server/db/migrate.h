@@ -22,8 +22,9 @@ typedef struct wz_db_login {
 int wz_migration_parse_name(const char *file, int *version, char *name, size_t namelen);
 /** Lists migrations in dir sorted by version; duplicate versions are an error. */
 int wz_migration_list(const char *dir, wz_migration_t **out, size_t *count, char *err, size_t errlen);
-/** Opens a blocking connection (utf8mb4, UTC, multi-statements allowed). */
-MYSQL *wz_db_connect_blocking(const wz_db_login_t *login, char *err, size_t errlen);
+/** Opens a blocking connection (utf8mb4, UTC, multi-statements allowed). On failure returns
+ * NULL and, if transient is not NULL, sets it when a retry may help (server not up yet). */
+MYSQL *wz_db_connect_blocking(const wz_db_login_t *login, int *transient, char *err, size_t errlen);
 /** Highest applied version (0 if none or the table is missing), or -1 on error. */
 int wz_migration_current(MYSQL *db, char *err, size_t errlen);
 /** Applies pending migrations under a named lock, verifies checksums of applied ones, then

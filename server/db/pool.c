@@ -311,9 +311,14 @@ void wz_db_pool_close(wz_db_pool_t *pool, void (*on_closed)(void *), void *data)
     pool->idle = NULL;
     for (unsigned i = 0; i < pool->opts.pool_size; i++) {
         wz_db_conn_t *c = &pool->conns[i];
-        if (c->state != CONN_CHECKED_OUT) /* checked-out ones close on release */
+        if (c->state != CONN_CHECKED_OUT)
             wz_db__conn_shutdown(c);
     }
+    /* Checked-out connections close on release. A statement still running (the shutdown grace
+     * period is over) is failed now rather than waited for; its owner then releases. */
+    for (unsigned i = 0; i < pool->opts.pool_size; i++)
+        if (pool->conns[i].state == CONN_CHECKED_OUT)
+            wz_db__conn_abort(&pool->conns[i]);
     update_alive(pool);
     maybe_finish_close(pool);
 }

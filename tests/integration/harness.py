@@ -122,7 +122,8 @@ class Server:
         return result.get("line", "")
 
     def logs(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 
@@ -144,6 +145,12 @@ class Server:
             h.setdefault("Content-Type", "application/json")
         status, hdrs, data = self.request(method, path, body, h, timeout)
         return status, hdrs, (json.loads(data) if data else None)
+
+    def wait(self, timeout=30):
+        """Waits for the process to exit by itself (after a signal the test sent)."""
+        self.proc.wait(timeout)
+        self.log.close()
+        return self.proc.returncode
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
