@@ -29,6 +29,7 @@ static void usage(FILE *out)
                  "  serve --check-config  validate the configuration, print it (secrets hidden) and exit\n"
                  "  migrate               apply pending migrations as db.migrate_user and grant db.user\n"
                  "  seed-demo             load the demo units, accounts and users into an empty database\n"
+                 "  routes                list every endpoint (method, path, name, access)\n"
                  "  version               print the version and the schema version this build expects\n"
                  "\n"
                  "options:\n"
@@ -219,6 +220,20 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
     return code;
 }
 
+static int cmd_routes(const wz_config_t *cfg)
+{
+    wz_server_t *server = calloc(1, sizeof(*server));
+    server->cfg = cfg;
+    wz_routes_register(server);
+    for (size_t i = 0; i < server->router.count; i++) {
+        const wz_route_t *r = &server->router.routes[i];
+        printf("%s %s %s %s\n", wz_method_name(r->method), r->pattern, r->name,
+               (r->flags & WZ_ROUTE_LOCAL_ONLY) ? "local" : (r->flags & WZ_ROUTE_PUBLIC) ? "public" : "token");
+    }
+    free(server);
+    return 0;
+}
+
 static int cmd_migrate(const wz_config_t *cfg)
 {
     char err[1024];
@@ -335,6 +350,8 @@ int main(int argc, char **argv)
         code = 2;
     } else if (strcmp(cmd, "migrate") == 0) {
         code = cmd_migrate(&cfg);
+    } else if (strcmp(cmd, "routes") == 0) {
+        code = cmd_routes(&cfg);
     } else if (strcmp(cmd, "seed-demo") == 0) {
         code = cmd_seed_demo(&cfg);
     } else {

@@ -9,6 +9,14 @@ static const struct {
                {"OPTIONS", WZ_METHOD_OPTIONS}};
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
+const char *wz_method_name(unsigned method)
+{
+    for (size_t i = 0; i < NMETHODS; i++)
+        if (methods[i].bit == method)
+            return methods[i].name;
+    return "?";
+}
+
 unsigned wz_method_from_string(const char *s, size_t len)
 {
     for (size_t i = 0; i < NMETHODS; i++)

@@ -43,6 +43,8 @@ typedef struct wz_router {
 
 typedef enum { WZ_ROUTE_FOUND, WZ_ROUTE_NOT_FOUND, WZ_ROUTE_METHOD_NOT_ALLOWED } wz_route_result_t;
 
+/** The name of one method bit ("GET"), or "?" */
+const char *wz_method_name(unsigned method);
 /** Parses a method token; returns 0 when unknown. */
 unsigned wz_method_from_string(const char *s, size_t len);
 /** Adds a route; returns its index or -1 if the table is full or the pattern is invalid. */
