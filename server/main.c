@@ -206,7 +206,9 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
         wz_error("%s", err);
         return 1;
     }
-    wz_server_t *server = calloc(1, sizeof(*server));
+    /* lives as long as the process: worker loops and h2o contexts point into it until exit */
+    static wz_server_t server_storage;
+    wz_server_t *server = &server_storage;
     if (wz_server_init(server, cfg, err, sizeof(err)) != 0) {
         wz_error("%s", err);
         return 1;

@@ -186,9 +186,8 @@ done:
     return ret;
 }
 
-int wz_config_load(wz_config_t *cfg, const char *path, char *err, size_t errlen)
+static int load(wz_config_t *cfg, const char *path, char *err, size_t errlen)
 {
-    memset(cfg, 0, sizeof(*cfg));
     for (size_t i = 0; i < NKEYS; i++)
         if (set_value(cfg, &keys[i], keys[i].def, err, errlen) != 0)
             return -1;
@@ -229,6 +228,15 @@ int wz_config_load(wz_config_t *cfg, const char *path, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+int wz_config_load(wz_config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    if (load(cfg, path, err, errlen) == 0)
+        return 0;
+    wz_config_free(cfg); /* a failed load leaves nothing to free */
+    return -1;
 }
 
 static int is_hex(const char *s, size_t n)

@@ -35,7 +35,7 @@ typedef struct wz_config {
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error
- * returns -1 with a message in err. */
+ * returns -1 with a message in err, and cfg holds nothing to free. */
 int wz_config_load(wz_config_t *cfg, const char *path, char *err, size_t errlen);
 /** Parses a JSON config document (no defaults, no environment): used by load and the fuzzer. */
 int wz_config_apply_json(wz_config_t *cfg, const char *text, size_t len, char *err, size_t errlen);

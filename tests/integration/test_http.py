@@ -135,6 +135,41 @@ class HttpCore(ServerTestCase):
         self.assertNotIn("secret", self.server.logs())
 
 
+class StaticFiles(ServerTestCase):
+    @classmethod
+    def setUpClass(cls):
+        import os
+        import tempfile
+        cls.static = tempfile.mkdtemp(prefix="wz-static-")
+        files = {"index.html": "<!doctype html><title>问政</title>", "assets/app.js": "console.log(1)",
+                 "assets/app.css": "body{}", "logo.svg": "<svg/>"}
+        for name, text in files.items():
+            os.makedirs(os.path.dirname(os.path.join(cls.static, name)), exist_ok=True)
+            with open(os.path.join(cls.static, name), "w") as f:
+                f.write(text)
+        cls.server_env = {"WZ_STATIC_DIR": cls.static}
+        super().setUpClass()
+
+    def test_files_with_mime_types(self):
+        for path, mime in (("/", "text/html"), ("/index.html", "text/html"), ("/assets/app.js", "application/javascript"),
+                           ("/assets/app.css", "text/css"), ("/logo.svg", "image/svg+xml")):
+            status, headers, body = self.server.request("GET", path)
+            self.assertEqual(status, 200, path)
+            self.assertTrue(headers["content-type"].startswith(mime), (path, headers["content-type"]))
+            self.assertIn("x-request-id", headers)
+        status, _, body = self.server.request("GET", "/")
+        self.assertIn("问政".encode(), body)
+
+    def test_api_paths_never_fall_through_to_files(self):
+        status, _, body = self.server.json("GET", "/api/v1/index.html")
+        self.assertError(status, body, 404, "not_found")
+
+    def test_no_escape_from_the_directory(self):
+        status, _, body = self.server.request("GET", "/../../../etc/passwd")
+        self.assertNotEqual(status, 200)
+        self.assertNotIn(b"root:", body)
+
+
 class MetricsAllowList(ServerTestCase):
     server_env = {"WZ_METRICS_ALLOW": "10.9.9.9/32"}
 
