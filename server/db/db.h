@@ -82,8 +82,11 @@ typedef void (*wz_db_run_cb)(const wz_db_result_t *res, const wz_db_error_t *err
 /** Creates a pool and starts connecting its connections (options are copied). */
 wz_db_pool_t *wz_db_pool_create(uv_loop_t *loop, const wz_db_options_t *opts);
 /** Fails waiters and running statements (ECLOSED), closes connections as they come back, then
- * calls on_closed and frees the pool. */
+ * calls on_closed. The memory stays valid (other threads may still read its stats) until
+ * wz_db_pool_free. */
 void wz_db_pool_close(wz_db_pool_t *pool, void (*on_closed)(void *), void *data);
+/** Frees a pool after on_closed has run and no thread reads its stats any more. */
+void wz_db_pool_free(wz_db_pool_t *pool);
 /** Copies the pool's gauges; safe from any thread. */
 void wz_db_pool_get_stats(wz_db_pool_t *pool, wz_db_pool_stats_t *out);
 /** Number of connections that are up (idle or in use). */

@@ -67,7 +67,7 @@ struct wz_db_pool {
     waiter_t *waiters; /* ring of opts.queue_max */
     size_t wait_head, wait_len;
     uv_timer_t wait_timer;
-    int closing;
+    int closing, closed;
     unsigned open_handles; /* uv handles still to be closed before the pool can be freed */
     void (*on_closed)(void *);
     void *on_closed_data;

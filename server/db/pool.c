@@ -270,8 +270,19 @@ static void on_handle_closed(uv_handle_t *h)
     wz_db_pool_t *pool = h->data;
     if (--pool->open_handles > 0)
         return;
-    void (*cb)(void *) = pool->on_closed;
-    void *data = pool->on_closed_data;
+    pool->closed = 1;
+    if (pool->on_closed != NULL)
+        pool->on_closed(pool->on_closed_data);
+}
+
+void wz_db_pool_free(wz_db_pool_t *pool)
+{
+    if (pool == NULL)
+        return;
+    if (!pool->closed) {
+        wz_error("db: wz_db_pool_free on a pool that is not closed; leaking it");
+        return;
+    }
     for (size_t i = 0; i < sizeof(pool->strings) / sizeof(pool->strings[0]); i++) {
         if (pool->strings[i] != NULL && i == 3)
             memset(pool->strings[i], 0, strlen(pool->strings[i])); /* the password */
@@ -280,8 +291,6 @@ static void on_handle_closed(uv_handle_t *h)
     free(pool->waiters);
     free(pool->conns);
     free(pool);
-    if (cb != NULL)
-        cb(data);
 }
 
 static void maybe_finish_close(wz_db_pool_t *pool)

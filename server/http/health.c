@@ -76,6 +76,7 @@ void wz_handle_metrics(wz_ctx_t *ctx)
          1},
     };
     wz_db_pool_stats_t *stats = calloc(server->nworkers, sizeof(*stats));
+    /* pools stay allocated until every worker has stopped, so reading them is safe */
     for (size_t w = 0; w < server->nworkers; w++)
         if (server->workers[w].db != NULL)
             wz_db_pool_get_stats(server->workers[w].db, &stats[w]);

@@ -125,8 +125,7 @@ static void on_accept(uv_stream_t *listener, int status)
 static void on_pool_closed(void *data)
 {
     wz_worker_t *worker = data;
-    worker->db = NULL;
-    uv_stop(&worker->loop);
+    uv_stop(&worker->loop); /* the pool is freed by the main thread once every worker is done */
 }
 
 static void finish_worker(wz_worker_t *worker)
@@ -289,6 +288,10 @@ int wz_server_run(wz_server_t *server)
     uv_run(&server->main_loop, UV_RUN_DEFAULT);
     pthread_join(joiner, NULL);
     uv_loop_close(&server->main_loop);
+    for (size_t i = 0; i < server->nworkers; i++) {
+        wz_db_pool_free(server->workers[i].db);
+        server->workers[i].db = NULL;
+    }
     wz_info("stopped");
     return 0;
 }

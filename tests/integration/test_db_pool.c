@@ -241,6 +241,7 @@ static void test_close(void)
     uv_run(&loop, UV_RUN_DEFAULT); /* returns only when every handle is closed */
     CHECK_INT(closed_calls, 1);
     CHECK_INT(uv_loop_close(&loop), 0);
+    wz_db_pool_free(pool);
 }
 
 int main(void)
