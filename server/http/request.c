@@ -59,9 +59,12 @@ int wz_cidr_parse_list(const char *text, wz_cidr_t *out, size_t max, size_t *cou
         char *slash = strchr(item, '/');
         long prefix = -1;
         if (slash != NULL) {
+            /* digits only: strtol would take "-8" or "+8", and a negative prefix meant "none" */
+            if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+                return -1;
             char *e;
             prefix = strtol(slash + 1, &e, 10);
-            if (*e != '\0' || slash[1] == '\0')
+            if (*e != '\0')
                 return -1;
             *slash = '\0';
         }

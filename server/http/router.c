@@ -51,7 +51,8 @@ int wz_router_add(wz_router_t *router, const wz_route_t *route)
     if (router->count >= WZ_ROUTE_MAX_ROUTES || !pattern_valid(route->pattern))
         return -1;
     unsigned bit = route->method;
-    if (bit == 0 || (bit & (bit - 1)) != 0)
+    /* one method per route; HEAD is served by the GET route, so a HEAD route could never match */
+    if (bit == 0 || (bit & (bit - 1)) != 0 || bit == WZ_METHOD_HEAD)
         return -1;
     router->routes[router->count] = *route;
     if (router->routes[router->count].name == NULL)

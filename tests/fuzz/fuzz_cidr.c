@@ -13,21 +13,22 @@
 #define MAX_BIG 16
 #define MAX_SMALL 2
 
-/* Strict syntax: an entry's prefix, when present, is decimal digits only. Off because
- * request.c currently accepts a sign ("/-1" silently means /32, "/+8" means /8); turn it on
- * once that is rejected, so the fuzzer keeps it rejected. */
+/* Strict syntax: an entry's prefix, when present, is decimal digits only. This target found
+ * request.c accepting a sign ("/-1" silently meant /32, "::/-0" allowed every IPv6 client);
+ * the check keeps that fixed. */
 #ifndef FUZZ_CIDR_STRICT
-#define FUZZ_CIDR_STRICT 0
+#define FUZZ_CIDR_STRICT 1
 #endif
 
 static const char *const peers4[] = {"127.0.0.1", "10.1.2.3", "192.168.100.7", "0.0.0.0", "255.255.255.255"};
-static const char *const peers6[] = {"::1", "2001:db8::1", "fe80::1:2", "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
+static const char *const peers6[] = {"::1", "2001:db8::1", "fe80::1:2",
+                                     "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"};
 
-static struct sockaddr_in v4[sizeof(peers4) / sizeof(peers4[0])];
-static struct sockaddr_in6 mapped[sizeof(peers4) / sizeof(peers4[0])];
-static struct sockaddr_in6 v6[sizeof(peers6) / sizeof(peers6[0])];
 #define NV4 (sizeof(peers4) / sizeof(peers4[0]))
 #define NV6 (sizeof(peers6) / sizeof(peers6[0]))
+static struct sockaddr_in v4[NV4];
+static struct sockaddr_in6 mapped[NV4];
+static struct sockaddr_in6 v6[NV6];
 
 static void build_peers(void)
 {

@@ -1,12 +1,16 @@
 /* Fuzzes the JSON configuration document (common/config.c).
  *
- * Input: a JSON document as it would appear in the config file. It is applied twice: to a
- * zeroed config (what apply_json may be handed) and to one filled with the defaults, which
- * is then validated and printed. Both are freed; LeakSanitizer reports anything left. */
+ * Input: a JSON document as it would appear in the config file. It is applied to a zeroed
+ * config (what apply_json may be handed) and to one filled with the defaults, which is then
+ * validated and printed; it is also loaded as a config file through wz_config_load. Every
+ * config is freed; LeakSanitizer reports anything left, also after a failed load. */
 #include "fuzz.h"
 #include "common/config.h"
 #include <stdio.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+enum { ERRLEN = 256, SHORT_ERRLEN = 24 };
 
 /* Removes every WZ_* variable so that the defaults, and so each run, do not depend on the
  * environment the fuzzer happens to start in. */
@@ -41,6 +45,25 @@ static void check_err(const char *err, size_t errlen)
     FUZZ_CHECK(memchr(err, '\0', errlen) != NULL && err[0] != '\0');
 }
 
+/* The config file for wz_config_load lives in memory (no disk writes per input); its path
+ * is /proc/self/fd/N. Empty when memfd_create is unavailable: that check is then skipped. */
+static int memfd = -1;
+static char memfd_path[64];
+
+static int write_memfd(const uint8_t *data, size_t size)
+{
+    if (ftruncate(memfd, 0) != 0)
+        return -1;
+    size_t off = 0;
+    while (off < size) {
+        ssize_t n = pwrite(memfd, data + off, size - off, (off_t)off);
+        if (n <= 0)
+            return -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FILE *devnull;
@@ -49,11 +72,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         devnull = fopen("/dev/null", "w");
         if (devnull == NULL)
             abort();
+        memfd = memfd_create("wz-fuzz-config", 0);
+        if (memfd >= 0)
+            snprintf(memfd_path, sizeof(memfd_path), "/proc/self/fd/%d", memfd);
     }
     const char *text = (const char *)data;
-    /* A short buffer too: messages quote the offending key and value and must truncate. */
-    enum { ERRLEN = 256, SHORT_ERRLEN = 24 };
 
+    /* Zeroed config, short error buffer: messages quote the offending key and value and
+     * must truncate. */
     wz_config_t zeroed;
     memset(&zeroed, 0, sizeof(zeroed));
     char *err0 = fuzz_guarded_alloc(SHORT_ERRLEN);
@@ -64,10 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_err(err0, SHORT_ERRLEN);
     wz_config_free(&zeroed);
 
+    /* Defaults (no file, and the environment was cleared), then the document. */
     wz_config_t cfg;
     char *err = fuzz_guarded_alloc(ERRLEN);
     err[0] = '\0';
-    /* defaults only: no file, and the environment was cleared */
     FUZZ_CHECK(wz_config_load(&cfg, NULL, err, ERRLEN) == 0);
     int r = wz_config_apply_json(&cfg, text, size, err, ERRLEN);
     /* applying does not read what is already set, so it fails on the same key either way */
@@ -78,17 +104,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* Validation must cope with whatever a (possibly half-applied) document left behind. */
-    err[0] = '\0';
-    int v = wz_config_validate(&cfg, err, ERRLEN);
+    char *verr = fuzz_guarded_alloc(ERRLEN);
+    verr[0] = '\0';
+    int v = wz_config_validate(&cfg, verr, ERRLEN);
     FUZZ_CHECK(v == 0 || v == -1);
     if (v != 0)
-        check_err(err, ERRLEN);
+        check_err(verr, ERRLEN);
     wz_config_print(&cfg, devnull);
-
     wz_config_free(&cfg);
     /* free leaves no dangling string behind (a second free must be harmless) */
     wz_config_free(&cfg);
+
+    /* The same document as a config file: same outcome, same message, and a failed load
+     * frees what it had set (LeakSanitizer checks). */
+    if (memfd >= 0 && write_memfd(data, size) == 0) {
+        wz_config_t loaded;
+        char *lerr = fuzz_guarded_alloc(ERRLEN);
+        lerr[0] = '\0';
+        int rl = wz_config_load(&loaded, memfd_path, lerr, ERRLEN);
+        FUZZ_CHECK(rl == r);
+        if (rl != 0) {
+            check_err(lerr, ERRLEN);
+            FUZZ_CHECK(strcmp(lerr, err) == 0);
+        } else {
+            lerr[0] = '\0';
+            FUZZ_CHECK(wz_config_validate(&loaded, lerr, ERRLEN) == v);
+            FUZZ_CHECK(v == 0 || strcmp(lerr, verr) == 0);
+            wz_config_free(&loaded);
+        }
+        free(lerr);
+    }
+
     free(err0);
     free(err);
+    free(verr);
     return 0;
 }

@@ -150,8 +150,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         path = sp + 1;
         len = size - (size_t)(path - text);
     }
-    /* a known token maps to exactly one bit */
+    /* a known token maps to exactly one bit, whose name maps back to it */
     FUZZ_CHECK(method == 0 || (method & (method - 1)) == 0);
+    if (method != 0) {
+        const char *mname = wz_method_name(method);
+        FUZZ_CHECK(wz_method_from_string(mname, strlen(mname)) == method);
+    }
 
     static const wz_route_t sentinel; /* must be replaced by the route or NULL */
     const wz_route_t *route = &sentinel;

@@ -42,6 +42,11 @@ static void test_cidr(void)
     CHECK_INT(wz_cidr_parse_list("10.0.0.0/33", list, 8, &n), -1);
     CHECK_INT(wz_cidr_parse_list("10.0.0.0/", list, 8, &n), -1);
     CHECK_INT(wz_cidr_parse_list("::/129", list, 8, &n), -1);
+    /* found by fuzz_cidr: signs were accepted and a negative prefix meant "whole address" */
+    CHECK_INT(wz_cidr_parse_list("10.0.0.0/-8", list, 8, &n), -1);
+    CHECK_INT(wz_cidr_parse_list("10.0.0.0/+8", list, 8, &n), -1);
+    CHECK_INT(wz_cidr_parse_list("::/-0", list, 8, &n), -1);
+    CHECK_INT(wz_cidr_parse_list("10.0.0.0/0008", list, 8, &n), -1);
     CHECK_INT(wz_cidr_parse_list("1.1.1.1,2.2.2.2", list, 1, &n), -1); /* over capacity */
 }
 

@@ -90,6 +90,7 @@ static void test_invalid_patterns(void)
     CHECK(add(WZ_METHOD_GET, "/a/{id") < 0);
     CHECK(add(WZ_METHOD_GET | WZ_METHOD_POST, "/a") < 0);
     CHECK(add(0, "/a") < 0);
+    CHECK(add(WZ_METHOD_HEAD, "/a") < 0); /* HEAD is answered by GET routes */
     CHECK_INT(router.count, 0);
 }
 
