@@ -34,6 +34,7 @@ static void usage(FILE *out)
                  "\n"
                  "options:\n"
                  "  -c, --config FILE     JSON configuration file; every key can be overridden by WZ_* variables\n"
+                 "  --threads N           event-loop threads for serve (overrides threads / WZ_THREADS)\n"
                  "  -h, --help            this text\n"
                  "\n"
                  "configuration keys (file key, environment variable, meaning):\n");
@@ -283,13 +284,17 @@ int main(int argc, char **argv)
     static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
                                               {"help", no_argument, NULL, 'h'},
                                               {"check-config", no_argument, NULL, 'C'},
+                                              {"threads", required_argument, NULL, 't'},
                                               {NULL, 0, NULL, 0}};
-    const char *config_path = NULL;
+    const char *config_path = NULL, *threads_arg = NULL;
     int check_only = 0, opt;
     while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             config_path = optarg;
+            break;
+        case 't':
+            threads_arg = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -313,6 +318,9 @@ int main(int argc, char **argv)
             break;
         case 'C':
             check_only = 1;
+            break;
+        case 't':
+            threads_arg = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -339,6 +347,16 @@ int main(int argc, char **argv)
     if (wz_config_load(&cfg, config_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "wenzheng: %s\n", err);
         return 2;
+    }
+    if (threads_arg != NULL) {
+        char *end;
+        long t = strtol(threads_arg, &end, 10);
+        if (*end != '\0' || t < 1 || t > 256) {
+            fprintf(stderr, "wenzheng: --threads takes 1..256, got '%s'\n", threads_arg);
+            wz_config_free(&cfg);
+            return 2;
+        }
+        cfg.threads = (int)t;
     }
     if (wz_log_set_level_name(cfg.log_level) != 0) {
         fprintf(stderr, "wenzheng: log_level: '%s' is not one of debug, info, warn, error\n", cfg.log_level);

@@ -190,6 +190,15 @@ class StartupRules(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("unknown configuration key 'prot'", r.stderr)
 
+    def test_threads_flag_overrides_config(self):
+        env = dict(self.env, **self.KEYS, WZ_THREADS="2")
+        r = run_cli(["serve", "--check-config", "--threads", "3"], env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("threads = 3", r.stdout)
+        r = run_cli(["serve", "--threads", "0", "--check-config"], env)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--threads", r.stderr)
+
     def test_help_lists_every_key(self):
         r = run_cli(["--help"], self.env)
         self.assertEqual(r.returncode, 0)

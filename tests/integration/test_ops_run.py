@@ -79,6 +79,10 @@ class OpsRun(unittest.TestCase):
         self.assertEqual(count, "12")
         sql("INSERT INTO wenzheng.categories (code, name) VALUES ('persist-check', '留存检查')", db_dir=self.data)
         self.assertTrue(self.mariadbd_running())
+        keys_path = os.path.join(self.data, "demo-keys.json")
+        self.assertEqual(os.stat(keys_path).st_mode & 0o777, 0o600)
+        with open(keys_path) as f:
+            keys = f.read()
         first = self.stop(proc, log, signal.SIGTERM)
         self.assertIn("seed: demo data loaded", first)
         self.assertEqual(first.count("demo password (all demo users): wenzheng-demo"), 1)
@@ -94,6 +98,8 @@ class OpsRun(unittest.TestCase):
         self.assertEqual(sql("SELECT COUNT(*) FROM wenzheng.users", db_dir=self.data).strip(), "12")
         self.assertEqual(sql("SELECT name FROM wenzheng.categories WHERE code = 'persist-check'",
                              db_dir=self.data).strip(), "留存检查")
+        with open(keys_path) as f:
+            self.assertEqual(f.read(), keys, "demo keys are generated once and reused")
         second = self.stop(proc, log, signal.SIGINT)
         self.assertNotIn("seed: demo data loaded", second)
         self.assertFalse(self.mariadbd_running())
