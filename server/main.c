@@ -288,29 +288,7 @@ int main(int argc, char **argv)
                                               {NULL, 0, NULL, 0}};
     const char *config_path = NULL, *threads_arg = NULL;
     int check_only = 0, opt;
-    while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'c':
-            config_path = optarg;
-            break;
-        case 't':
-            threads_arg = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind >= argc) {
-        usage(stderr);
-        return 2;
-    }
-    const char *cmd = argv[optind];
-    /* options after the command: serve --check-config, and --config in either place */
-    optind++;
+    /* GNU getopt permutes: options may stand before or after the command */
     while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
@@ -330,6 +308,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[optind];
     if (sodium_init() < 0) {
         fprintf(stderr, "wenzheng: libsodium failed to initialise\n");
         return 1;

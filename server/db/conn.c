@@ -676,31 +676,38 @@ static int start_op(wz_db_conn_t *c, wz_db_exec_cb cb, void *data)
     return 0;
 }
 
+void wz_db__params_copy(const wz_db_value_t *src, size_t n, wz_db_value_t **out, char **text_out)
+{
+    size_t text = 0;
+    for (size_t i = 0; i < n; i++)
+        if (src[i].type == WZ_DB_T_TEXT)
+            text += src[i].u.s.len + 1;
+    wz_db_value_t *params = n ? malloc(n * sizeof(*src)) : NULL;
+    char *buf = text ? malloc(text) : NULL;
+    if ((n && !params) || (text && !buf))
+        abort();
+    for (size_t i = 0, o = 0; i < n; i++) {
+        params[i] = src[i];
+        if (src[i].type == WZ_DB_T_TEXT) {
+            if (src[i].u.s.len)
+                memcpy(buf + o, src[i].u.s.p, src[i].u.s.len);
+            buf[o + src[i].u.s.len] = '\0';
+            params[i].u.s.p = buf + o;
+            o += src[i].u.s.len + 1;
+        }
+    }
+    *out = params;
+    *text_out = buf;
+}
+
 void wz_db_exec(wz_db_conn_t *c, const char *sql, const wz_db_value_t *params, size_t nparams, wz_db_exec_cb cb,
                 void *data)
 {
     if (start_op(c, cb, data) != 0)
         return;
     /* copy parameters: the caller's buffers may be gone before execute completes */
-    size_t text = 0;
-    for (size_t i = 0; i < nparams; i++)
-        if (params[i].type == WZ_DB_T_TEXT)
-            text += params[i].u.s.len + 1;
     c->nparams = nparams;
-    c->params = nparams ? malloc(nparams * sizeof(*params)) : NULL;
-    c->param_text = text ? malloc(text) : NULL;
-    if ((nparams && !c->params) || (text && !c->param_text))
-        abort();
-    for (size_t i = 0, o = 0; i < nparams; i++) {
-        c->params[i] = params[i];
-        if (params[i].type == WZ_DB_T_TEXT) {
-            if (params[i].u.s.len)
-                memcpy(c->param_text + o, params[i].u.s.p, params[i].u.s.len);
-            c->param_text[o + params[i].u.s.len] = '\0';
-            c->params[i].u.s.p = c->param_text + o;
-            o += params[i].u.s.len + 1;
-        }
-    }
+    wz_db__params_copy(params, nparams, &c->params, &c->param_text);
     c->sql = sql;
     stmt_entry_t *cached = find_cached(c, sql);
     if (cached != NULL) {

@@ -77,6 +77,8 @@ struct wz_db_pool {
 };
 
 /* conn.c */
+/* Deep-copies parameters: values into *out, their text into one *text buffer (both malloc'd). */
+void wz_db__params_copy(const wz_db_value_t *src, size_t n, wz_db_value_t **out, char **text);
 void wz_db__conn_init(wz_db_pool_t *pool, wz_db_conn_t *conn);
 void wz_db__conn_connect(wz_db_conn_t *conn);
 void wz_db__conn_shutdown(wz_db_conn_t *conn);

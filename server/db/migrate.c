@@ -104,10 +104,10 @@ MYSQL *wz_db_connect_blocking(const wz_db_login_t *l, int *transient, char *err,
     return db;
 }
 
-static int exec_simple(MYSQL *db, const char *sql, char *err, size_t errlen)
+int wz_db_exec_batch(MYSQL *db, const char *sql, char *err, size_t errlen)
 {
     if (mysql_query(db, sql) != 0) {
-        snprintf(err, errlen, "%s: %s", sql, mysql_error(db));
+        snprintf(err, errlen, "%.200s: %s", sql, mysql_error(db));
         return -1;
     }
     /* drain every result of a multi-statement batch */
@@ -282,7 +282,7 @@ int wz_migrate(MYSQL *db, const char *dir, const char *app_user, const char *app
         snprintf(err, errlen, "another migration holds the lock");
         goto done;
     }
-    if (exec_simple(db, create_table_sql, err, errlen) != 0)
+    if (wz_db_exec_batch(db, create_table_sql, err, errlen) != 0)
         goto done;
     if (load_applied(db, &versions, &sums, &napplied, err, errlen) != 0)
         goto done;
@@ -313,7 +313,7 @@ int wz_migrate(MYSQL *db, const char *dir, const char *app_user, const char *app
             continue;
         }
         wz_info("migrate: applying %03d_%s", list[i].version, list[i].name);
-        int ok = exec_simple(db, sql, err, errlen);
+        int ok = wz_db_exec_batch(db, sql, err, errlen);
         free(sql);
         if (ok != 0) {
             char inner[512];
@@ -326,7 +326,7 @@ int wz_migrate(MYSQL *db, const char *dir, const char *app_user, const char *app
         mysql_real_escape_string(db, ename, list[i].name, (unsigned long)strlen(list[i].name));
         snprintf(ins, sizeof(ins), "INSERT INTO schema_migrations (version, name, checksum) VALUES (%d, '%s', '%s')",
                  list[i].version, ename, sum);
-        if (exec_simple(db, ins, err, errlen) != 0)
+        if (wz_db_exec_batch(db, ins, err, errlen) != 0)
             goto done;
         (*applied)++;
     }

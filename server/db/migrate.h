@@ -25,6 +25,8 @@ int wz_migration_list(const char *dir, wz_migration_t **out, size_t *count, char
 /** Opens a blocking connection (utf8mb4, UTC, multi-statements allowed). On failure returns
  * NULL and, if transient is not NULL, sets it when a retry may help (server not up yet). */
 MYSQL *wz_db_connect_blocking(const wz_db_login_t *login, int *transient, char *err, size_t errlen);
+/** Runs one statement or a multi-statement batch, draining every result. 0 or -1 with err. */
+int wz_db_exec_batch(MYSQL *db, const char *sql, char *err, size_t errlen);
 /** Highest applied version (0 if none or the table is missing), or -1 on error. */
 int wz_migration_current(MYSQL *db, char *err, size_t errlen);
 /** Applies pending migrations under a named lock, verifies checksums of applied ones, then

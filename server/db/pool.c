@@ -236,25 +236,9 @@ int wz_db_run(wz_db_pool_t *pool, const char *sql, const wz_db_value_t *params, 
     run_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         abort();
-    size_t text = 0;
-    for (size_t i = 0; i < nparams; i++)
-        if (params[i].type == WZ_DB_T_TEXT)
-            text += params[i].u.s.len + 1;
     r->sql = (char *)sql;
     r->nparams = nparams;
-    r->params = nparams ? malloc(nparams * sizeof(*params)) : NULL;
-    r->text = text ? malloc(text) : NULL;
-    if ((nparams && !r->params) || (text && !r->text))
-        abort();
-    for (size_t i = 0, o = 0; i < nparams; i++) {
-        r->params[i] = params[i];
-        if (params[i].type == WZ_DB_T_TEXT) {
-            if (params[i].u.s.len)
-                memcpy(r->text + o, params[i].u.s.p, params[i].u.s.len);
-            r->params[i].u.s.p = r->text + o;
-            o += params[i].u.s.len + 1;
-        }
-    }
+    wz_db__params_copy(params, nparams, &r->params, &r->text);
     r->cb = cb;
     r->data = data;
     int ret = wz_db_acquire(pool, on_run_acquired, r);

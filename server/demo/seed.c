@@ -1,6 +1,7 @@
 #include "demo/demo.h"
 #include "auth/password.h"
 #include "common/log.h"
+#include "db/migrate.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,24 +27,6 @@ static const demo_user_t demo_users[] = {
     {"staff_donghua", "东华街道办理员", "staff", 7},
     {"staff_xcwj", "西城区卫健局办理员", "staff", 9},
 };
-
-static int run_batch(MYSQL *db, const char *sql, size_t len, char *err, size_t errlen)
-{
-    if (mysql_real_query(db, sql, (unsigned long)len) != 0) {
-        snprintf(err, errlen, "%s", mysql_error(db));
-        return -1;
-    }
-    int status;
-    do {
-        mysql_free_result(mysql_store_result(db));
-        status = mysql_next_result(db);
-        if (status > 0) {
-            snprintf(err, errlen, "%s", mysql_error(db));
-            return -1;
-        }
-    } while (status == 0);
-    return 0;
-}
 
 static int insert_user(MYSQL *db, const demo_user_t *u, const char *hash, char *err, size_t errlen)
 {
@@ -100,9 +83,9 @@ int wz_demo_seed(MYSQL *db, const char *schema_dir, const char *password, char *
     fclose(fp);
     sql[len] = '\0';
 
-    if (run_batch(db, "START TRANSACTION", 17, err, errlen) != 0)
+    if (wz_db_exec_batch(db, "START TRANSACTION", err, errlen) != 0)
         return -1;
-    if (run_batch(db, sql, len, err, errlen) != 0)
+    if (wz_db_exec_batch(db, sql, err, errlen) != 0)
         goto fail;
     for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++) {
         char hash[WZ_PASSWORD_HASH_MAX];
@@ -113,7 +96,7 @@ int wz_demo_seed(MYSQL *db, const char *schema_dir, const char *password, char *
         if (insert_user(db, &demo_users[i], hash, err, errlen) != 0)
             goto fail;
     }
-    if (run_batch(db, "COMMIT", 6, err, errlen) != 0)
+    if (wz_db_exec_batch(db, "COMMIT", err, errlen) != 0)
         goto fail;
     wz_info("seed: demo data loaded (%zu users)", sizeof(demo_users) / sizeof(demo_users[0]));
     return 1;
