@@ -38,3 +38,21 @@ INSERT INTO categories (id, parent_id, code, name) VALUES
  (10, NULL, 'market',     '市场监管'),
  (11, NULL, 'environment','生态环境'),
  (12, NULL, 'other',      '其他');
+
+-- 三审: the social security bureau's replies wait for its reviewer; the other units publish directly
+UPDATE units SET requires_review = 1 WHERE id = 4;
+
+-- routing: accounts go to their own unit; then subject keywords; then the district by region
+INSERT INTO routing_rules (priority, kind, match_id, match_text, unit_id) VALUES
+ (10, 'account',  6,    NULL,                         NULL),
+ (10, 'account',  7,    NULL,                         NULL),
+ (10, 'account',  9,    NULL,                         NULL),
+ (20, 'category', 2,    NULL,                         3),
+ (20, 'category', 7,    NULL,                         4),
+ (20, 'category', 4,    NULL,                         6),
+ (30, 'keyword',  NULL, '物业|小区|停车|房屋|装修',    3),
+ (30, 'keyword',  NULL, '社保|医保|养老金|失业|就业',  4),
+ (30, 'keyword',  NULL, '学校|入学|学位|幼儿园|课后', 6),
+ (30, 'keyword',  NULL, '医院|疫苗|卫生|门诊',        9),
+ (40, 'region',   NULL, '东城区东华街道',              7),
+ (50, 'region',   NULL, '西城区西湖镇',                10);
