@@ -1,0 +1,168 @@
+#include "db/txn.h"
+#include "common/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct wz_db_txn {
+    wz_db_pool_t *pool;
+    wz_db_conn_t *conn;
+    wz_db_txn_step_fn first, next;
+    wz_db_txn_done_fn on_done;
+    void *data;
+    int attempt;
+    wz_db_error_t error;
+};
+
+static void finish(wz_db_txn_t *txn, const wz_db_error_t *err)
+{
+    if (txn->conn != NULL)
+        wz_db_release(txn->conn); /* rolls back anything left open */
+    txn->conn = NULL;
+    txn->on_done(txn->data, err);
+    free(txn);
+}
+
+static void on_started(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data);
+
+static void start_attempt(wz_db_txn_t *txn)
+{
+    txn->attempt++;
+    wz_db_query(txn->conn, "START TRANSACTION", on_started, txn);
+}
+
+static void on_rolled_back_for_retry(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err,
+                                     void *data)
+{
+    (void)conn;
+    (void)res;
+    wz_db_txn_t *txn = data;
+    if (err != NULL) {
+        finish(txn, err);
+        return;
+    }
+    start_attempt(txn);
+}
+
+/* A retryable error ends this attempt; the next starts from the first step. */
+static int maybe_retry(wz_db_txn_t *txn, const wz_db_error_t *err)
+{
+    if (!wz_db_error_is_retryable(err))
+        return 0;
+    if (txn->attempt >= WZ_DB_TXN_MAX_ATTEMPTS) {
+        wz_warn("db: transaction gave up after %d attempts: %s", txn->attempt, err->message);
+        return 0;
+    }
+    wz_debug("db: retrying transaction (attempt %d): %s", txn->attempt + 1, err->message);
+    wz_db_query(txn->conn, "ROLLBACK", on_rolled_back_for_retry, txn);
+    return 1;
+}
+
+static void on_started(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)conn;
+    (void)res;
+    wz_db_txn_t *txn = data;
+    if (err != NULL) {
+        finish(txn, err);
+        return;
+    }
+    txn->first(txn, NULL, NULL);
+}
+
+static void on_acquired(wz_db_conn_t *conn, int code, void *data)
+{
+    wz_db_txn_t *txn = data;
+    if (code != WZ_DB_OK) {
+        wz_db_error_t err = {.code = code};
+        snprintf(err.message, sizeof(err.message), "%s", wz_db_strerror(code));
+        finish(txn, &err);
+        return;
+    }
+    txn->conn = conn;
+    start_attempt(txn);
+}
+
+int wz_db_txn_begin(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done, void *data)
+{
+    wz_db_txn_t *txn = calloc(1, sizeof(*txn));
+    if (txn == NULL)
+        abort();
+    txn->pool = pool;
+    txn->first = first;
+    txn->on_done = on_done;
+    txn->data = data;
+    int ret = wz_db_acquire(pool, on_acquired, txn);
+    if (ret != WZ_DB_OK)
+        free(txn);
+    return ret;
+}
+
+static void on_exec(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)conn;
+    wz_db_txn_t *txn = data;
+    if (err != NULL) {
+        if (maybe_retry(txn, err))
+            return;
+        if (err->code != WZ_DB_ESQL) { /* connection lost, timeout, closing: nothing to decide */
+            finish(txn, err);
+            return;
+        }
+    }
+    txn->next(txn, res, err);
+}
+
+void wz_db_txn_exec(wz_db_txn_t *txn, const char *sql, const wz_db_value_t *params, size_t nparams,
+                    wz_db_txn_step_fn next)
+{
+    txn->next = next;
+    wz_db_exec(txn->conn, sql, params, nparams, on_exec, txn);
+}
+
+static void on_commit(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)conn;
+    (void)res;
+    wz_db_txn_t *txn = data;
+    if (err != NULL && maybe_retry(txn, err)) /* Galera reports certification failures here */
+        return;
+    finish(txn, err);
+}
+
+void wz_db_txn_commit(wz_db_txn_t *txn)
+{
+    wz_db_query(txn->conn, "COMMIT", on_commit, txn);
+}
+
+static void on_rollback(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)conn;
+    (void)res;
+    (void)err; /* the caller's reason matters more than a failed rollback; release cleans up */
+    wz_db_txn_t *txn = data;
+    wz_db_error_t reason = txn->error;
+    finish(txn, &reason);
+}
+
+void wz_db_txn_fail(wz_db_txn_t *txn, const wz_db_error_t *err)
+{
+    if (err != NULL) {
+        txn->error = *err;
+    } else {
+        memset(&txn->error, 0, sizeof(txn->error));
+        txn->error.code = WZ_DB_ESQL;
+        snprintf(txn->error.message, sizeof(txn->error.message), "rolled back");
+    }
+    wz_db_query(txn->conn, "ROLLBACK", on_rollback, txn);
+}
+
+void *wz_db_txn_data(wz_db_txn_t *txn)
+{
+    return txn->data;
+}
+
+int wz_db_txn_attempt(wz_db_txn_t *txn)
+{
+    return txn->attempt;
+}

@@ -1,0 +1,198 @@
+/* Transactions with retry against the real test MariaDB: a real deadlock between two
+ * transactions resolves by retrying the victim from its first step; a non-retryable error
+ * reaches the step, which rolls back; nothing of a failed transaction is left behind. */
+#include "db/txn.h"
+#include "../unit/check.h"
+#include <stdlib.h>
+
+static uv_loop_t loop;
+static wz_db_pool_t *pool;
+
+typedef struct {
+    long long first_row, second_row;
+    int done, at_barrier;
+    wz_db_error_t err;
+    int failed;
+    int attempts;
+} job_t;
+
+static job_t jobs[2];
+static int barrier;
+static wz_db_txn_t *parked[2];
+
+static void on_done(void *data, const wz_db_error_t *err)
+{
+    job_t *j = data;
+    j->done = 1;
+    if (err != NULL) {
+        j->failed = 1;
+        j->err = *err;
+    }
+}
+
+static void step_committed(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    if (err != NULL) {
+        wz_db_txn_fail(txn, err);
+        return;
+    }
+    wz_db_txn_commit(txn);
+}
+
+static void go_second(wz_db_txn_t *txn)
+{
+    job_t *j = wz_db_txn_data(txn);
+    wz_db_value_t id = WZ_DB_INT(j->second_row);
+    wz_db_txn_exec(txn, "UPDATE t_txn SET v = v + 1 WHERE id = ?", &id, 1, step_committed);
+}
+
+static void step_locked_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    job_t *j = wz_db_txn_data(txn);
+    if (err != NULL) {
+        wz_db_txn_fail(txn, err);
+        return;
+    }
+    j->attempts = wz_db_txn_attempt(txn);
+    if (j->attempts > 1) { /* a retry: the other transaction is done or waiting; just go on */
+        go_second(txn);
+        return;
+    }
+    /* first attempt: wait until both hold their first row, then cross over: a deadlock */
+    parked[j - jobs] = txn;
+    if (++barrier == 2) {
+        go_second(parked[0]);
+        go_second(parked[1]);
+    }
+}
+
+static void step_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    job_t *j = wz_db_txn_data(txn);
+    wz_db_value_t id = WZ_DB_INT(j->first_row);
+    wz_db_txn_exec(txn, "SELECT v FROM t_txn WHERE id = ? FOR UPDATE", &id, 1, step_locked_first);
+}
+
+static int simple_done;
+static long long scalar;
+static void on_simple(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)data;
+    simple_done = 1;
+    CHECK(err == NULL);
+    if (err != NULL)
+        fprintf(stderr, "%s\n", err->message);
+    if (res != NULL && res->nrows == 1 && res->ncols == 1 && wz_db_cell(res, 0, 0)->type == WZ_DB_T_INT)
+        scalar = wz_db_cell(res, 0, 0)->u.i;
+}
+
+static void run_sql(const char *sql)
+{
+    simple_done = 0;
+    scalar = -1;
+    CHECK_INT(wz_db_run(pool, sql, NULL, 0, on_simple, NULL), 0);
+    while (!simple_done)
+        uv_run(&loop, UV_RUN_ONCE);
+}
+
+static void test_deadlock_is_retried(void)
+{
+    run_sql("DROP TABLE IF EXISTS t_txn");
+    run_sql("CREATE TABLE t_txn (id BIGINT PRIMARY KEY, v INT NOT NULL) ENGINE=InnoDB");
+    run_sql("INSERT INTO t_txn VALUES (1, 0), (2, 0)");
+    memset(jobs, 0, sizeof(jobs));
+    barrier = 0;
+    jobs[0].first_row = 1;
+    jobs[0].second_row = 2;
+    jobs[1].first_row = 2;
+    jobs[1].second_row = 1;
+    CHECK_INT(wz_db_txn_begin(pool, step_first, on_done, &jobs[0]), 0);
+    CHECK_INT(wz_db_txn_begin(pool, step_first, on_done, &jobs[1]), 0);
+    while (!jobs[0].done || !jobs[1].done)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK(!jobs[0].failed);
+    CHECK(!jobs[1].failed);
+    /* exactly one was the deadlock victim and ran twice */
+    CHECK_INT(jobs[0].attempts + jobs[1].attempts, 3);
+    run_sql("SELECT CAST(SUM(v) AS SIGNED) FROM t_txn");
+    CHECK_INT(scalar, 2);
+    run_sql("SELECT CAST(v AS SIGNED) FROM t_txn WHERE id = 1");
+    CHECK_INT(scalar, 1);
+}
+
+static void step_dup_handled(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    job_t *j = wz_db_txn_data(txn);
+    j->attempts = wz_db_txn_attempt(txn);
+    CHECK(err != NULL && err->mysql_errno == 1062);
+    wz_db_txn_fail(txn, err); /* the step decides: roll back everything */
+}
+
+static void step_dup_insert(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    CHECK(err == NULL);
+    wz_db_value_t p[] = {WZ_DB_INT(1), WZ_DB_INT(5)};
+    wz_db_txn_exec(txn, "INSERT INTO t_txn (id, v) VALUES (?, ?)", p, 2, step_dup_handled);
+}
+
+static void step_dup_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    wz_db_value_t p[] = {WZ_DB_INT(3), WZ_DB_INT(7)};
+    wz_db_txn_exec(txn, "INSERT INTO t_txn (id, v) VALUES (?, ?)", p, 2, step_dup_insert);
+}
+
+static void test_error_rolls_back(void)
+{
+    memset(jobs, 0, sizeof(jobs));
+    CHECK_INT(wz_db_txn_begin(pool, step_dup_first, on_done, &jobs[0]), 0);
+    while (!jobs[0].done)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK(jobs[0].failed);
+    CHECK_INT(jobs[0].err.mysql_errno, 1062);
+    CHECK_INT(jobs[0].attempts, 1); /* a duplicate key is not retried */
+    run_sql("SELECT CAST(COUNT(*) AS SIGNED) FROM t_txn WHERE id = 3");
+    CHECK_INT(scalar, 0); /* the first insert went with the rollback */
+    wz_db_pool_stats_t st;
+    wz_db_pool_get_stats(pool, &st);
+    CHECK_INT(st.in_use, 0);
+}
+
+static void on_closed(void *data)
+{
+    (void)data;
+}
+
+int main(void)
+{
+    const char *sock = getenv("WZ_TEST_DB_SOCKET");
+    if (sock == NULL) {
+        fprintf(stderr, "WZ_TEST_DB_SOCKET is not set: run the integration tests through ops/test\n");
+        return 1;
+    }
+    uv_loop_init(&loop);
+    wz_db_options_t o = {.socket = sock,
+                         .user = getenv("WZ_TEST_DB_USER"),
+                         .password = getenv("WZ_TEST_DB_PASSWORD"),
+                         .database = getenv("WZ_TEST_DB_NAME"),
+                         .pool_size = 3,
+                         .queue_max = 8,
+                         .acquire_timeout_ms = 5000,
+                         .query_timeout_ms = 20000,
+                         .connect_timeout_ms = 3000};
+    pool = wz_db_pool_create(&loop, &o);
+    RUN(test_deadlock_is_retried);
+    RUN(test_error_rolls_back);
+    wz_db_pool_close(pool, on_closed, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    wz_db_pool_free(pool);
+    CHECK_INT(uv_loop_close(&loop), 0);
+    return CHECK_DONE();
+}
