@@ -63,6 +63,9 @@ static const key_t_ keys[] = {
     INT(http.shutdown_timeout_ms, "10000", 0, 600000, "how long in-flight requests may finish on stop"),
     INT(http.request_timeout_ms, "30000", 1000, 600000, "HTTP/1 request read timeout"),
     STR(metrics.allow, "127.0.0.0/8,::1", 0, "comma-separated addresses/CIDRs allowed to read /metrics"),
+    BOOL(sla.enabled, "true", "fire SLA timers (warnings, breaches, auto-close) in this process"),
+    INT(sla.poll_ms, "5000", 50, 600000, "longest sleep of the SLA timer engine"),
+    INT(sla.batch, "100", 1, 10000, "SLA timers fired per transaction"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

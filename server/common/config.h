@@ -32,6 +32,9 @@ typedef struct wz_config {
     struct {
         char *allow;
     } metrics;
+    struct {
+        int enabled, poll_ms, batch;
+    } sla;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

@@ -128,6 +128,11 @@ static void on_pool_closed(void *data)
     uv_stop(&worker->loop); /* the pool is freed by the main thread once every worker is done */
 }
 
+static void on_sla_stopped(void *data)
+{
+    (void)data; /* the pool close below already runs; nothing waits on this */
+}
+
 static void finish_worker(wz_worker_t *worker)
 {
     if (worker->finished)
@@ -137,6 +142,11 @@ static void finish_worker(wz_worker_t *worker)
     if (worker->inflight > 0)
         wz_warn("worker %d: stopping with %u requests unfinished after %d ms", worker->index, worker->inflight,
                 worker->server->cfg->http.shutdown_timeout_ms);
+    if (worker->sla != NULL) {
+        /* a batch in flight is failed by the pool close and frees the engine when it ends */
+        wz_sla_timers_stop(worker->sla, on_sla_stopped, NULL);
+        worker->sla = NULL;
+    }
     wz_db_pool_close(worker->db, on_pool_closed, worker);
 }
 
@@ -206,6 +216,10 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         .connect_timeout_ms = (unsigned)cfg->db.connect_timeout_ms,
     };
     worker->db = wz_db_pool_create(&worker->loop, &o);
+    if (worker->index == 0 && cfg->sla.enabled) {
+        wz_sla_timers_options_t so = {(unsigned)cfg->sla.poll_ms, (unsigned)cfg->sla.batch};
+        worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
+    }
     if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {
         wz_error("cannot start worker thread %d", worker->index);
         abort();

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "common/config.h"
 #include "db/db.h"
+#include "sla/timers.h"
 #include "http/errors.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -38,6 +39,7 @@ struct wz_worker {
     uv_async_t stop_async;
     uv_timer_t shutdown_timer;
     wz_db_pool_t *db;
+    wz_sla_timers_t *sla; /* worker 0 only: one engine per process */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;

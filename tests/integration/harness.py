@@ -146,11 +146,16 @@ class Server:
         status, hdrs, data = self.request(method, path, body, h, timeout)
         return status, hdrs, (json.loads(data) if data else None)
 
+    def _closed(self):
+        self.log.close()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return self.proc.returncode
+
     def wait(self, timeout=30):
         """Waits for the process to exit by itself (after a signal the test sent)."""
         self.proc.wait(timeout)
-        self.log.close()
-        return self.proc.returncode
+        return self._closed()
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         if self.proc.poll() is None:
@@ -161,8 +166,7 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
                 raise
-        self.log.close()
-        return self.proc.returncode
+        return self._closed()
 
 
 class ServerTestCase(unittest.TestCase):
