@@ -2,6 +2,7 @@
  * so it answers 503 while the database is down and 200 again once the pool has reconnected. */
 #include "http/server.h"
 #include "common/log.h"
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,16 @@ void wz_handle_metrics(wz_ctx_t *ctx)
         }
     }
     free(stats);
+    fprintf(out,
+            "# HELP wz_sla_timers_fired_total SLA timers fired with an effect (warning, breach, close).\n"
+            "# TYPE wz_sla_timers_fired_total counter\nwz_sla_timers_fired_total %lu\n"
+            "# HELP wz_sla_timers_discarded_total SLA timers dropped because their ticket had moved on.\n"
+            "# TYPE wz_sla_timers_discarded_total counter\nwz_sla_timers_discarded_total %lu\n"
+            "# HELP wz_sla_batches_failed_total SLA timer transactions that failed (retried later).\n"
+            "# TYPE wz_sla_batches_failed_total counter\nwz_sla_batches_failed_total %lu\n",
+            (unsigned long)atomic_load_explicit(&server->sla_counters.fired, memory_order_relaxed),
+            (unsigned long)atomic_load_explicit(&server->sla_counters.discarded, memory_order_relaxed),
+            (unsigned long)atomic_load_explicit(&server->sla_counters.batches_failed, memory_order_relaxed));
     fprintf(out, "# HELP wz_log_dropped_total Log lines dropped because the writer fell behind.\n"
                  "# TYPE wz_log_dropped_total counter\nwz_log_dropped_total %lu\n",
             (unsigned long)wz_log_dropped());

@@ -217,7 +217,7 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
     };
     worker->db = wz_db_pool_create(&worker->loop, &o);
     if (worker->index == 0 && cfg->sla.enabled) {
-        wz_sla_timers_options_t so = {(unsigned)cfg->sla.poll_ms, (unsigned)cfg->sla.batch};
+        wz_sla_timers_options_t so = {(unsigned)cfg->sla.poll_ms, (unsigned)cfg->sla.batch, &server->sla_counters};
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
     if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {

@@ -64,6 +64,7 @@ struct wz_server {
     char id_prefix[12];
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
+    wz_sla_counters_t sla_counters;
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
     int signals;

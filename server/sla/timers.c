@@ -31,7 +31,7 @@ struct wz_sla_timers {
     stmt_t *stmts;
     size_t nstmts, next_stmt, claimed;
     uint64_t pending_fired, pending_discarded; /* counted once the batch commits */
-    _Atomic uint64_t fired, discarded;
+    wz_sla_counters_t own_counters;            /* when the caller gives none */
 };
 
 static const char *const claim_sql =
@@ -223,13 +223,15 @@ static void on_next_due(const wz_db_result_t *res, const wz_db_error_t *err, voi
 static void on_batch_done(void *data, const wz_db_error_t *err)
 {
     wz_sla_timers_t *t = data;
+    wz_sla_counters_t *counters = t->opts.counters;
     if (err == NULL) {
-        atomic_fetch_add_explicit(&t->fired, t->pending_fired, memory_order_relaxed);
-        atomic_fetch_add_explicit(&t->discarded, t->pending_discarded, memory_order_relaxed);
+        atomic_fetch_add_explicit(&counters->fired, t->pending_fired, memory_order_relaxed);
+        atomic_fetch_add_explicit(&counters->discarded, t->pending_discarded, memory_order_relaxed);
         if (t->claimed > 0)
             wz_debug("sla: fired %lu, discarded %lu", (unsigned long)t->pending_fired,
                      (unsigned long)t->pending_discarded);
     } else if (err->code != WZ_DB_ECLOSED) {
+        atomic_fetch_add_explicit(&counters->batches_failed, 1, memory_order_relaxed);
         wz_warn("sla: timer batch failed: %s", err->message);
     }
     if (t->stopping) {
@@ -285,6 +287,8 @@ wz_sla_timers_t *wz_sla_timers_start(uv_loop_t *loop, wz_db_pool_t *pool, const 
     t->opts = *opts;
     if (t->opts.batch == 0)
         t->opts.batch = 1;
+    if (t->opts.counters == NULL)
+        t->opts.counters = &t->own_counters;
     uv_timer_init(loop, &t->timer);
     t->timer.data = t;
     schedule(t, 0);
@@ -311,10 +315,4 @@ void wz_sla_timers_stop(wz_sla_timers_t *t, void (*on_stopped)(void *), void *da
     t->on_stopped_data = data;
     uv_timer_stop(&t->timer);
     uv_close((uv_handle_t *)&t->timer, on_timer_closed);
-}
-
-void wz_sla_timers_counts(wz_sla_timers_t *t, uint64_t *fired, uint64_t *discarded)
-{
-    *fired = atomic_load_explicit(&t->fired, memory_order_relaxed);
-    *discarded = atomic_load_explicit(&t->discarded, memory_order_relaxed);
 }

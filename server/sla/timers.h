@@ -15,14 +15,21 @@
  *   auto_close   replied ticket without a rating -> closed (reason no_rating), event close
  *   info_timeout waiting_citizen ticket unanswered -> closed (reason no_information), event close */
 #include "db/db.h"
+#include <stdatomic.h>
 #include <stdint.h>
 #include <uv.h>
 
 typedef struct wz_sla_timers wz_sla_timers_t;
 
+/* Counters owned by the caller, so they outlive the engine and any thread may read them. */
+typedef struct {
+    _Atomic uint64_t fired, discarded, batches_failed;
+} wz_sla_counters_t;
+
 typedef struct {
     unsigned poll_ms; /* longest sleep: also how soon timers added by other processes are seen */
     unsigned batch;   /* timers claimed per transaction */
+    wz_sla_counters_t *counters;
 } wz_sla_timers_options_t;
 
 /** Starts the engine on the loop; it runs a first batch at once (timers that fell due while
@@ -33,7 +40,5 @@ void wz_sla_timers_poke(wz_sla_timers_t *t);
 /** Stops: no new batch starts; a running batch ends (the pool fails it if closing). on_stopped
  * runs once nothing refers to the engine any more, and the engine is freed. */
 void wz_sla_timers_stop(wz_sla_timers_t *t, void (*on_stopped)(void *), void *data);
-/** Timers fired (with an effect) and discarded (stale) so far; safe from any thread. */
-void wz_sla_timers_counts(wz_sla_timers_t *t, uint64_t *fired, uint64_t *discarded);
 
 #endif

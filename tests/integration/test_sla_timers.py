@@ -84,6 +84,9 @@ class SlaTimers(unittest.TestCase):
         self.assertEqual((status, reason), ("closed", "no_information"))
         self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM ticket_events WHERE ticket_id = {t_wait} "
                                         "AND action = 'sla_breach'"), 0)
+        metrics = self.servers[0].request("GET", "/metrics")[2].decode()
+        self.assertIn("wz_sla_timers_fired_total 4", metrics)  # sign_warn, sign_breach, auto_close, info_timeout
+        self.assertIn("wz_sla_timers_discarded_total 2", metrics)
 
     def test_two_servers_fire_each_timer_once(self):
         ids = insert_ticket(self.db, "dispatched", n=300, number_prefix="PAR")
