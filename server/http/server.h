@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "common/config.h"
 #include "db/db.h"
+#include "sla/calendar.h"
 #include "sla/timers.h"
 #include "http/errors.h"
 #include "http/metrics.h"
@@ -65,6 +66,7 @@ struct wz_server {
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
     wz_sla_counters_t sla_counters;
+    wz_calendar_t calendar; /* loaded at start-up, then read-only for every loop */
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
     int signals;

@@ -113,6 +113,10 @@ class Migrations(unittest.TestCase):
         finally:
             self.assertEqual(server.stop(), 0)
         self.assertEqual(self.db.query("SELECT COUNT(*) FROM schema_migrations").strip(), str(migration_count()))
+        # the working calendar came from the database: the official 2025 and 2026 dates
+        special = int(self.db.query("SELECT COUNT(*) FROM calendar_days").strip())
+        self.assertGreaterEqual(special, 72)
+        self.assertIn(f"calendar: {special} special dates, 2 working periods a day", server.logs())
 
 
 class StartupRules(unittest.TestCase):
