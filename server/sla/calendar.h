@@ -45,8 +45,8 @@ typedef struct {
  * (as wz_cal_set_periods defines it) are treated as no working time at all; an offset beyond
  * +-24 hours is clamped to it. */
 typedef struct wz_calendar {
-    int utc_offset_min;    /* +480 */
-    uint8_t weekend_mask;  /* bit d set = weekday d (0=Sunday..6=Saturday) is a day off; default Sat+Sun */
+    int utc_offset_min;   /* +480 */
+    uint8_t weekend_mask; /* bit d set = weekday d (0=Sunday..6=Saturday) is a day off; default Sat+Sun */
     wz_cal_period_t periods[WZ_CAL_MAX_PERIODS]; /* sorted, non-overlapping, start < end */
     size_t nperiods;                             /* default 09:00-12:00, 13:30-17:30 */
     wz_cal_override_t *overrides;                /* sorted by day, unique */
@@ -95,8 +95,8 @@ int64_t wz_cal_working_seconds_between(const wz_calendar_t *cal, int64_t a, int6
 /** Loads the holiday table format of cn-holidays.tsv ('#' comment lines and empty lines skipped,
  * a header line "date\tkind\tname", rows "YYYY-MM-DD\toff|work\tname" in ascending date order,
  * LF or CRLF). Strict: a bad row is an error naming its line, and the calendar is unchanged.
- * Rows merge into the calendar's overrides, replacing any for the same day. Returns the number
- * of rows, or -1 with a message in err (which may be NULL). */
+ * Rows merge into the calendar's overrides, replacing any for the same day. Returns 0, or -1
+ * with a message in err (which may be NULL). */
 int wz_cal_load_tsv(wz_calendar_t *cal, const char *text, size_t len, char *err, size_t errlen);
 
 #endif
