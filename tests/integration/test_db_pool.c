@@ -3,6 +3,7 @@
  * the loop until its callback has fired, so the test reads top to bottom. */
 #include "db/db.h"
 #include "../unit/check.h"
+#include "db_env.h"
 #include <stdlib.h>
 
 static uv_loop_t loop;
@@ -246,23 +247,13 @@ static void test_close(void)
 
 int main(void)
 {
-    const char *sock = getenv("WZ_TEST_DB_SOCKET");
-    if (sock == NULL) {
-        fprintf(stderr, "WZ_TEST_DB_SOCKET is not set: run the integration tests through ops/test\n");
+    wz_db_options_t o;
+    if (test_db_options(&o) != 0)
         return 1;
-    }
+    o.queue_max = 2;
+    o.acquire_timeout_ms = 300;
+    o.query_timeout_ms = 1000;
     uv_loop_init(&loop);
-    wz_db_options_t o = {
-        .socket = sock,
-        .user = getenv("WZ_TEST_DB_USER"),
-        .password = getenv("WZ_TEST_DB_PASSWORD"),
-        .database = getenv("WZ_TEST_DB_NAME"),
-        .pool_size = 2,
-        .queue_max = 2,
-        .acquire_timeout_ms = 300,
-        .query_timeout_ms = 1000,
-        .connect_timeout_ms = 3000,
-    };
     pool = wz_db_pool_create(&loop, &o);
     wait_alive(2);
     CHECK_INT(wz_db_pool_alive(pool), 2);

@@ -3,6 +3,7 @@
  * reaches the step, which rolls back; nothing of a failed transaction is left behind. */
 #include "db/txn.h"
 #include "../unit/check.h"
+#include "db_env.h"
 #include <stdlib.h>
 
 static uv_loop_t loop;
@@ -172,21 +173,11 @@ static void on_closed(void *data)
 
 int main(void)
 {
-    const char *sock = getenv("WZ_TEST_DB_SOCKET");
-    if (sock == NULL) {
-        fprintf(stderr, "WZ_TEST_DB_SOCKET is not set: run the integration tests through ops/test\n");
+    wz_db_options_t o;
+    if (test_db_options(&o) != 0)
         return 1;
-    }
+    o.pool_size = 3;
     uv_loop_init(&loop);
-    wz_db_options_t o = {.socket = sock,
-                         .user = getenv("WZ_TEST_DB_USER"),
-                         .password = getenv("WZ_TEST_DB_PASSWORD"),
-                         .database = getenv("WZ_TEST_DB_NAME"),
-                         .pool_size = 3,
-                         .queue_max = 8,
-                         .acquire_timeout_ms = 5000,
-                         .query_timeout_ms = 20000,
-                         .connect_timeout_ms = 3000};
     pool = wz_db_pool_create(&loop, &o);
     RUN(test_deadlock_is_retried);
     RUN(test_error_rolls_back);
