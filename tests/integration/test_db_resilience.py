@@ -11,9 +11,10 @@ from harness import ROOT, Database, Server, ServerTestCase, base_env, run_cli, w
 
 
 class Backpressure(ServerTestCase):
-    # one loop, one connection, one waiter: the third concurrent DB request must be refused
+    # one loop, one connection, one waiter: the third concurrent DB request must be refused.
+    # The SLA timer engine shares the pool; off here so only these requests compete.
     server_env = {"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "1",
-                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "10000"}
+                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "10000", "WZ_SLA_ENABLED": "false"}
 
     def test_saturated_pool_answers_503(self):
         results = []
@@ -47,7 +48,7 @@ class Backpressure(ServerTestCase):
 
 class AcquireTimeout(ServerTestCase):
     server_env = {"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "8",
-                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "300"}
+                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "300", "WZ_SLA_ENABLED": "false"}
 
     def test_waiting_too_long_is_503_timeout(self):
         results = []
