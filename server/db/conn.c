@@ -446,7 +446,8 @@ static int bind_params(wz_db_conn_t *c)
             b->buffer = &v->u.d;
             break;
         case WZ_DB_T_TEXT:
-            b->buffer_type = MYSQL_TYPE_STRING;
+        case WZ_DB_T_BLOB:
+            b->buffer_type = v->type == WZ_DB_T_BLOB ? MYSQL_TYPE_BLOB : MYSQL_TYPE_STRING;
             b->buffer = (void *)v->u.s.p;
             b->buffer_length = v->u.s.len;
             b->length = &v->u.s.len; /* size_t and unsigned long agree on LP64 */
@@ -680,7 +681,7 @@ void wz_db__params_copy(const wz_db_value_t *src, size_t n, wz_db_value_t **out,
 {
     size_t text = 0;
     for (size_t i = 0; i < n; i++)
-        if (src[i].type == WZ_DB_T_TEXT)
+        if (src[i].type == WZ_DB_T_TEXT || src[i].type == WZ_DB_T_BLOB)
             text += src[i].u.s.len + 1;
     wz_db_value_t *params = n ? malloc(n * sizeof(*src)) : NULL;
     char *buf = text ? malloc(text) : NULL;
@@ -688,7 +689,7 @@ void wz_db__params_copy(const wz_db_value_t *src, size_t n, wz_db_value_t **out,
         abort();
     for (size_t i = 0, o = 0; i < n; i++) {
         params[i] = src[i];
-        if (src[i].type == WZ_DB_T_TEXT) {
+        if (src[i].type == WZ_DB_T_TEXT || src[i].type == WZ_DB_T_BLOB) {
             if (src[i].u.s.len)
                 memcpy(buf + o, src[i].u.s.p, src[i].u.s.len);
             buf[o + src[i].u.s.len] = '\0';

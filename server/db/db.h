@@ -25,7 +25,8 @@ enum {
     WZ_DB_EUSAGE = -6,    /* wrong parameter count or a similar programming error */
 };
 
-typedef enum { WZ_DB_T_NULL, WZ_DB_T_INT, WZ_DB_T_DOUBLE, WZ_DB_T_TEXT } wz_db_type_t;
+/* BLOB is for parameters only (bytes that must not be read as utf8mb4); results come as TEXT. */
+typedef enum { WZ_DB_T_NULL, WZ_DB_T_INT, WZ_DB_T_DOUBLE, WZ_DB_T_TEXT, WZ_DB_T_BLOB } wz_db_type_t;
 
 typedef struct wz_db_value {
     wz_db_type_t type;
@@ -44,6 +45,7 @@ typedef struct wz_db_value {
 #define WZ_DB_DOUBLE(v) ((wz_db_value_t){.type = WZ_DB_T_DOUBLE, .u.d = (v)})
 #define WZ_DB_TEXTN(ptr, n) ((wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(ptr), (n)}})
 #define WZ_DB_TEXT(str) WZ_DB_TEXTN((str), strlen(str))
+#define WZ_DB_BLOB(ptr, n) ((wz_db_value_t){.type = WZ_DB_T_BLOB, .u.s = {(const char *)(ptr), (n)}})
 
 typedef struct wz_db_error {
     int code;            /* WZ_DB_E* */
