@@ -72,11 +72,29 @@ static wz_db_value_t time_or_null(int64_t t)
 static void step_policy(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
 static void step_number(wz_db_txn_t *txn);
 
+/* The contact as shown: a mobile masked by the privacy rules (138****5678); anything else
+ * (a landline, an odd format) keeps only its first 3 and last 2 characters, so no contact is
+ * ever displayed whole. */
+static void mask_contact(const char *phone, size_t len, char *out, size_t outlen)
+{
+    if (wz_pii_find(phone, len, NULL, 0) > 0) {
+        size_t mlen = 0;
+        char *m = wz_pii_mask(phone, len, &mlen);
+        snprintf(out, outlen, "%s", m);
+        free(m);
+        return;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 1 < outlen; i++)
+        out[o++] = (len > 5 && (i < 3 || i >= len - 2)) ? phone[i] : '*';
+    out[o] = '\0';
+}
+
 /* ---- 1. deduplicate ---- */
 
-static const char *const select_existing =
-    "SELECT id, number, status, CAST(COALESCE(unit_id, 0) AS SIGNED), "
-    "CAST(COALESCE(UNIX_TIMESTAMP(promised_reply_at), 0) AS SIGNED) FROM tickets ";
+#define SELECT_EXISTING                                                                                                \
+    "SELECT id, number, status, CAST(COALESCE(unit_id, 0) AS SIGNED), "                                                \
+    "CAST(COALESCE(UNIX_TIMESTAMP(promised_reply_at), 0) AS SIGNED) FROM tickets "
 
 static void step_dedup_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
@@ -106,11 +124,8 @@ static void step_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
     memset(&j->result, 0, sizeof(j->result));
     j->account_unit = 0;
     j->category_depth = 0;
-    static char by_external[256], by_key[256];
-    if (by_external[0] == '\0') {
-        snprintf(by_external, sizeof(by_external), "%sWHERE account_id = ? AND external_id = ?", select_existing);
-        snprintf(by_key, sizeof(by_key), "%sWHERE citizen_id = ? AND idempotency_key = ?", select_existing);
-    }
+    static const char by_external[] = SELECT_EXISTING "WHERE account_id = ? AND external_id = ?";
+    static const char by_key[] = SELECT_EXISTING "WHERE citizen_id = ? AND idempotency_key = ?";
     if (j->external_id != NULL && j->account_id > 0) {
         wz_db_value_t p[] = {WZ_DB_INT(j->account_id), WZ_DB_TEXT(j->external_id)};
         wz_db_txn_exec(txn, by_external, p, 2, step_dedup_result);
@@ -328,10 +343,7 @@ static void step_ticket(wz_db_txn_t *txn, long long seq)
     uint8_t sealed[PHONE_MAX + WZ_SEAL_OVERHEAD];
     size_t phone_len = j->contact_phone ? strlen(j->contact_phone) : 0;
     if (phone_len > 0 && phone_len <= PHONE_MAX) {
-        size_t mlen = 0;
-        char *m = wz_pii_mask(j->contact_phone, phone_len, &mlen);
-        snprintf(masked, sizeof(masked), "%s", m);
-        free(m);
+        mask_contact(j->contact_phone, phone_len, masked, sizeof(masked));
         wz_seal(j->key, j->contact_phone, phone_len, sealed);
     } else {
         phone_len = 0;

@@ -107,7 +107,8 @@ static void test_keyword_routing(void)
 static void test_no_rule_waits_for_a_dispatcher(void)
 {
     calls = 0;
-    wz_intake_request_t req = {.type = "consultation", .channel = "web", .title = "咨询", .content = "请问办事大厅几点开门"};
+    wz_intake_request_t req = {.type = "consultation", .channel = "web", .title = "咨询", .content = "请问办事大厅几点开门",
+                               .contact_phone = "010-66123456"};
     intake(&req, 0);
     wait_calls(1);
     CHECK(!failed[0]);
@@ -117,6 +118,8 @@ static void test_no_rule_waits_for_a_dispatcher(void)
     CHECK_INT(scalar("SELECT COUNT(*) FROM sla_timers WHERE ticket_id = %lld AND kind LIKE 'dispatch_%%'", id), 2);
     CHECK_INT(scalar("SELECT COUNT(*) FROM ticket_events WHERE ticket_id = %lld", id), 1);
     CHECK_INT(scalar("SELECT COUNT(*) FROM tickets WHERE id = %lld AND unit_id IS NULL AND dispatched_at IS NULL", id), 1);
+    /* a landline is not a mobile, but it is never shown whole either */
+    CHECK_INT(scalar("SELECT COUNT(*) FROM tickets WHERE id = %lld AND contact_masked = '010*******56'", id), 1);
 }
 
 static void test_direct_unit_and_account_rule(void)
