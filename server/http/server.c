@@ -128,11 +128,6 @@ static void on_pool_closed(void *data)
     uv_stop(&worker->loop); /* the pool is freed by the main thread once every worker is done */
 }
 
-static void on_sla_stopped(void *data)
-{
-    (void)data; /* the pool close below already runs; nothing waits on this */
-}
-
 static void finish_worker(wz_worker_t *worker)
 {
     if (worker->finished)
@@ -144,7 +139,7 @@ static void finish_worker(wz_worker_t *worker)
                 worker->server->cfg->http.shutdown_timeout_ms);
     if (worker->sla != NULL) {
         /* a batch in flight is failed by the pool close and frees the engine when it ends */
-        wz_sla_timers_stop(worker->sla, on_sla_stopped, NULL);
+        wz_sla_timers_stop(worker->sla, NULL, NULL); /* nothing waits on it */
         worker->sla = NULL;
     }
     wz_db_pool_close(worker->db, on_pool_closed, worker);

@@ -295,12 +295,6 @@ wz_sla_timers_t *wz_sla_timers_start(uv_loop_t *loop, wz_db_pool_t *pool, const 
     return t;
 }
 
-void wz_sla_timers_poke(wz_sla_timers_t *t)
-{
-    if (!t->running)
-        schedule(t, 0);
-}
-
 static void on_timer_closed(uv_handle_t *h)
 {
     wz_sla_timers_t *t = h->data;

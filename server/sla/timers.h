@@ -35,8 +35,6 @@ typedef struct {
 /** Starts the engine on the loop; it runs a first batch at once (timers that fell due while
  * no server was running). */
 wz_sla_timers_t *wz_sla_timers_start(uv_loop_t *loop, wz_db_pool_t *pool, const wz_sla_timers_options_t *opts);
-/** Asks it to wake now (e.g. after this process wrote a timer due soon). */
-void wz_sla_timers_poke(wz_sla_timers_t *t);
 /** Stops: no new batch starts; a running batch ends (the pool fails it if closing). on_stopped
  * runs once nothing refers to the engine any more, and the engine is freed. */
 void wz_sla_timers_stop(wz_sla_timers_t *t, void (*on_stopped)(void *), void *data);
