@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define REQUEST_ID_MAX 64
 
@@ -83,6 +84,28 @@ static int has_prefix(h2o_iovec_t path, const char *prefix)
     return path.len >= n && memcmp(path.base, prefix, n) == 0;
 }
 
+/* Verifies "Authorization: Bearer <token>" into ctx->who; answers 401 itself on failure. */
+static int authenticate(wz_ctx_t *ctx)
+{
+    static const char bearer[] = "bearer ";
+    h2o_iovec_t v = wz_req_header(ctx->req, H2O_TOKEN_AUTHORIZATION);
+    const char *why = "a valid access token is required";
+    if (v.len > sizeof(bearer) - 1 && strncasecmp(v.base, bearer, sizeof(bearer) - 1) == 0) {
+        const char *tok = v.base + sizeof(bearer) - 1;
+        size_t len = v.len - (sizeof(bearer) - 1);
+        const char *reason = NULL;
+        if (wz_token_verify(ctx->server->cfg->jwt_secret, tok, len, (int64_t)time(NULL), &ctx->who, &reason) == 0) {
+            ctx->authenticated = 1;
+            return 0;
+        }
+        why = strcmp(reason, "expired") == 0 ? "the access token has expired" : "the access token is not valid";
+    }
+    h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                   H2O_STRLIT("Bearer realm=\"wenzheng\""));
+    wz_send_error(ctx, WZ_ERR_UNAUTHENTICATED, why, NULL);
+    return -1;
+}
+
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
@@ -132,6 +155,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     ctx->route = route;
     ctx->params = params;
     snprintf(ctx->request_id, sizeof(ctx->request_id), "%.*s", (int)request_id.len, request_id.base);
+    wz_req_peer(req, ctx->client_ip, sizeof(ctx->client_ip), NULL);
     wz_ctx_t **guard = h2o_mem_alloc_shared(&req->pool, sizeof(*guard), guard_dispose);
     *guard = ctx;
     worker->inflight++;
@@ -172,12 +196,9 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
         }
     }
 
-    /* 2. authentication: every route registered so far is public; the identity module adds the
-     * token check here, before any handler can reveal its field rules. */
-    if (!(route->flags & WZ_ROUTE_PUBLIC)) {
-        wz_send_error(ctx, WZ_ERR_UNAUTHENTICATED, NULL, NULL);
+    /* 2. authentication, before any handler can reveal its field rules */
+    if (!(route->flags & WZ_ROUTE_PUBLIC) && authenticate(ctx) != 0)
         return 0;
-    }
 
     /* 3. the handler authorises and validates */
     ((wz_handler_fn)route->handler)(ctx);

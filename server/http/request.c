@@ -134,3 +134,23 @@ int wz_server_peer_allowed(const wz_server_t *server, const struct sockaddr_stor
 {
     return wz_cidr_match(server->metrics_allow, server->nmetrics_allow, (const struct sockaddr *)ss);
 }
+
+int64_t wz_parse_id(const char *s, size_t len)
+{
+    if (len == 0 || len > 18)
+        return -1;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
+int64_t wz_path_id(wz_ctx_t *ctx, const char *name)
+{
+    size_t len = 0;
+    const char *v = wz_route_param(&ctx->params, name, &len);
+    return v ? wz_parse_id(v, len) : -1;
+}

@@ -18,6 +18,25 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_GET, "/healthz", "healthz", wz_handle_healthz, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/readyz", "readyz", wz_handle_readyz, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/metrics", "metrics", wz_handle_metrics, WZ_ROUTE_PUBLIC | WZ_ROUTE_LOCAL_ONLY);
+    ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/tickets/{id}", "tickets.get", wz_handle_ticket_get, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/dispatch", "tickets.dispatch", wz_handle_ticket_dispatch, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/sign", "tickets.sign", wz_handle_ticket_sign, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/replies", "tickets.reply", wz_handle_ticket_reply, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/replies/{rid}/review", "tickets.review", wz_handle_ticket_review, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/return", "tickets.return", wz_handle_ticket_return, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/transfer", "tickets.transfer", wz_handle_ticket_transfer, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/extensions", "tickets.extension", wz_handle_ticket_extension, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/extensions/{eid}/decision", "tickets.extension_decision",
+          wz_handle_ticket_extension_decision, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/supervise", "tickets.supervise", wz_handle_ticket_supervise, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/request-info", "tickets.request_info", wz_handle_ticket_request_info,
+          0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/follow-ups", "tickets.follow_up", wz_handle_ticket_follow_up, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/rating", "tickets.rating", wz_handle_ticket_rating, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/close", "tickets.close", wz_handle_ticket_close, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/merge", "tickets.merge", wz_handle_ticket_merge, 0);
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);
         ROUTE(WZ_METHOD_POST, "/api/v1/debug/echo", "debug.echo", wz_handle_debug_echo, WZ_ROUTE_PUBLIC);

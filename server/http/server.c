@@ -2,6 +2,7 @@
  * signals, and the graceful stop (stop accepting, let in-flight requests finish within
  * http.shutdown_timeout_ms, close the database pools, exit 0). */
 #include "http/server.h"
+#include "common/seal.h"
 #include "common/log.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -65,6 +66,8 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
         snprintf(err, errlen, "metrics.allow: cannot parse '%s'", cfg->metrics.allow);
         return -1;
     }
+    if (cfg->secret_key != NULL && strlen(cfg->secret_key) == 64)
+        wz_seal_key_from_hex(cfg->secret_key, server->seal_key);
     wz_routes_register(server);
 
     h2o_config_init(&server->globalconf);

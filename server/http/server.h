@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdint.h>
+#include "auth/identity.h"
 #include "common/config.h"
 #include "db/db.h"
 #include "sla/calendar.h"
@@ -67,6 +68,7 @@ struct wz_server {
     size_t nmetrics_allow;
     wz_sla_counters_t sla_counters;
     wz_calendar_t calendar; /* loaded at start-up, then read-only for every loop */
+    uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
     int signals;
@@ -82,7 +84,10 @@ struct wz_ctx {
     const wz_route_t *route;
     wz_route_params_t params;
     json_t *body; /* parsed JSON body, or NULL */
+    wz_identity_t who; /* the verified caller (routes that are not public) */
+    int authenticated;
     char request_id[72];
+    char client_ip[48];
 };
 
 /** Keeps ctx alive across an asynchronous operation. */
@@ -136,5 +141,28 @@ void wz_handle_readyz(wz_ctx_t *ctx);
 void wz_handle_metrics(wz_ctx_t *ctx);
 void wz_handle_debug_sleep(wz_ctx_t *ctx);
 void wz_handle_debug_echo(wz_ctx_t *ctx);
+void wz_handle_messages_create(wz_ctx_t *ctx);
+void wz_handle_tickets_list(wz_ctx_t *ctx);
+void wz_handle_ticket_get(wz_ctx_t *ctx);
+void wz_handle_ticket_dispatch(wz_ctx_t *ctx);
+void wz_handle_ticket_sign(wz_ctx_t *ctx);
+void wz_handle_ticket_reply(wz_ctx_t *ctx);
+void wz_handle_ticket_review(wz_ctx_t *ctx);
+void wz_handle_ticket_return(wz_ctx_t *ctx);
+void wz_handle_ticket_transfer(wz_ctx_t *ctx);
+void wz_handle_ticket_extension(wz_ctx_t *ctx);
+void wz_handle_ticket_extension_decision(wz_ctx_t *ctx);
+void wz_handle_ticket_supervise(wz_ctx_t *ctx);
+void wz_handle_ticket_request_info(wz_ctx_t *ctx);
+void wz_handle_ticket_follow_up(wz_ctx_t *ctx);
+void wz_handle_ticket_rating(wz_ctx_t *ctx);
+void wz_handle_ticket_close(wz_ctx_t *ctx);
+void wz_handle_ticket_merge(wz_ctx_t *ctx);
+
+/* handler helpers (request.c) */
+/** A positive id from a path parameter, or -1 when absent or not one. */
+int64_t wz_path_id(wz_ctx_t *ctx, const char *name);
+/** Parses a positive decimal id ("12"); -1 if it is not one. */
+int64_t wz_parse_id(const char *s, size_t len);
 
 #endif

@@ -18,7 +18,7 @@
 typedef struct {
     /* the request, copied */
     char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id,
-        *idem_key;
+        *idem_key, *location;
     int64_t account_id, unit_id, category_id, citizen_id;
     const wz_calendar_t *cal;
     uint8_t key[WZ_SEAL_KEY_BYTES];
@@ -52,7 +52,8 @@ static char *dup_opt(const char *s)
 static void job_free(job_t *j)
 {
     char *strings[] = {j->type,         j->priority,      j->channel, j->title,       j->content,
-                       j->citizen_name, j->contact_phone, j->region,  j->external_id, j->idem_key};
+                       j->citizen_name, j->contact_phone, j->region,  j->external_id, j->idem_key,
+                       j->location};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(strings[i]);
     sodium_memzero(j->key, sizeof(j->key));
@@ -373,14 +374,15 @@ static void step_ticket(wz_db_txn_t *txn, long long seq)
         time_or_null(j->disp.reply_due),
         time_or_null(j->disp.resolve_due),
         text_or_null(j->citizen_id > 0 ? j->idem_key : NULL),
+        text_or_null(j->location),
     };
     wz_db_txn_exec(txn,
                    "INSERT INTO tickets (number, type, category_id, title, content, channel, account_id, external_id, "
                    "citizen_id, citizen_name, contact_masked, contact_raw, status, unit_id, priority, region, "
                    "received_at, promised_reply_at, dispatch_due_at, dispatched_at, sign_due_at, reply_due_at, "
-                   "resolve_due_at, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "resolve_due_at, idempotency_key, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                    "FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), "
-                   "FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?)",
+                   "FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?)",
                    p, sizeof(p) / sizeof(p[0]), step_message);
 }
 
@@ -530,6 +532,7 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->region = dup_opt(req->region);
     j->external_id = dup_opt(req->external_id);
     j->idem_key = dup_opt(req->idempotency_key);
+    j->location = dup_opt(req->location);
     j->account_id = req->account_id;
     j->unit_id = req->unit_id;
     j->category_id = req->category_id;

@@ -19,6 +19,7 @@ typedef struct wz_intake_request {
     const char *title, *content;
     int64_t account_id, unit_id, category_id, citizen_id; /* 0 = none */
     const char *citizen_name, *contact_phone, *region;    /* NULL = none */
+    const char *location;        /* JSON text {"latitude", "longitude", "address"} or NULL */
     const char *external_id;     /* the platform's message id, unique per account */
     const char *idempotency_key; /* the client's key, unique per citizen */
 } wz_intake_request_t;

@@ -22,6 +22,7 @@ def env_required(name):
 
 
 BIN = env_required("WZ_BIN")
+WRAP = os.environ.get("WZ_WRAP", "").split()
 DB_DIR = env_required("WZ_TEST_DB_DIR")
 
 
@@ -100,7 +101,7 @@ class Server:
     def __init__(self, env, cwd=None):
         self.log_path = tempfile.mktemp(prefix="wz-server-", suffix=".log")
         self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.PIPE, stderr=self.log,
+        self.proc = subprocess.Popen(WRAP + [BIN, "serve"], env=env, stdout=subprocess.PIPE, stderr=self.log,
                                      text=True, cwd=cwd)
         line = self._read_ready(timeout=60)
         if not line.startswith("ready: http://127.0.0.1:"):
@@ -208,3 +209,27 @@ def wait_for(predicate, timeout, interval=0.1):
             return value
         time.sleep(interval)
     return predicate()
+
+
+def b64url(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def mint_token(secret, sub, role, unit=0, upath="", ttl=900, now=None, alg="HS256", typ="access", extra=None):
+    """An access token as the server issues them (HS256 over the demo jwt_secret)."""
+    import hashlib
+    import hmac
+    now = int(time.time()) if now is None else now
+    header = {"alg": alg, "typ": "JWT"}
+    claims = {"sub": str(sub), "role": role, "unit": unit, "upath": upath, "typ": typ, "iat": now, "exp": now + ttl}
+    claims.update(extra or {})
+    signing_input = b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())
+    digest = {"HS256": hashlib.sha256, "HS512": hashlib.sha512}[alg]
+    sig = hmac.new(secret.encode(), signing_input.encode(), digest).digest()
+    return signing_input + "." + b64url(sig)
+
+
+def demo_secret(data_dir):
+    with open(os.path.join(data_dir, "demo-keys.json")) as f:
+        return json.load(f)["jwt_secret"]

@@ -1,0 +1,16 @@
+#ifndef WZ_COMMON_TIMEFMT_H
+#define WZ_COMMON_TIMEFMT_H
+/* Instants in the API: RFC 3339 with the local offset (Asia/Shanghai, +08:00, has no DST). */
+#include <stddef.h>
+#include <stdint.h>
+
+#define WZ_TIME_OFFSET_MIN 480
+#define WZ_RFC3339_MAX 32
+
+/** Formats UTC seconds as "2026-11-23T09:30:00+08:00". */
+void wz_time_format(int64_t utc, char out[WZ_RFC3339_MAX]);
+/** Parses "2026-11-23T09:30:00+08:00" / "...Z" / "...[.frac]" or a bare date "2026-11-23"
+ * (local midnight) into UTC seconds. 0 or -1. */
+int wz_time_parse(const char *s, size_t len, int64_t *utc);
+
+#endif
