@@ -763,6 +763,7 @@ void wz_plan_action(wz_plan_t *pl, const wz_plan_input_t *in, const wz_ticket_fa
         /* unsatisfied reopens (重办) while the policy's allowance lasts */
         if (strcmp(satisfaction, "unsatisfied") == 0 && f->reopened_count < f->policy.reopen_max)
             wz_lifecycle_apply(f->status, in->action, who->role, flags | WZ_LC_REOPEN, &to);
+        pl->to = to;
         int reopen = to == WZ_ST_ACCEPTED;
         wz_plan_stmt_t *s = add(pl, "INSERT INTO ratings (ticket_id, unit_id, round, satisfaction, resolved, comment) "
                                     "VALUES (?, ?, ?, ?, ?, ?)");
