@@ -125,7 +125,7 @@ static void on_checked(const wz_db_result_t *res, const wz_db_error_t *err, void
         .location = j->location, .idempotency_key = j->idem,
     };
     int ret = wz_ticket_intake(ctx->worker->db, &ctx->server->calendar, ctx->server->seal_key, &req,
-                               (int64_t)time(NULL), on_intake, j);
+                               wz_ctx_now(ctx), on_intake, j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_intake(j, NULL, &e);

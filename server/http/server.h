@@ -162,6 +162,9 @@ void wz_handle_ticket_merge(wz_ctx_t *ctx);
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */
 int64_t wz_path_id(wz_ctx_t *ctx, const char *name);
+/** The current time for the request (UTC seconds): X-Wz-Debug-Now when debug endpoints are
+ * on, else the clock. */
+int64_t wz_ctx_now(wz_ctx_t *ctx);
 /** Parses a positive decimal id ("12"); -1 if it is not one. */
 int64_t wz_parse_id(const char *s, size_t len);
 

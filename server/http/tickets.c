@@ -72,7 +72,7 @@ static void act(wz_ctx_t *ctx, wz_action_t action, const char *sub_param)
             action = WZ_ACT_REVIEW_SEND_BACK;
     }
     wz_action_request_t req = {.who = ctx->who, .ticket_id = id, .action = action, .args = ctx->body,
-                               .sub_id = sub, .now = (int64_t)time(NULL)};
+                               .sub_id = sub, .now = wz_ctx_now(ctx)};
     snprintf(req.client_ip, sizeof(req.client_ip), "%s", ctx->client_ip);
     wz_ctx_hold(ctx);
     int ret = wz_ticket_act(ctx->worker->db, &ctx->server->calendar, &req, on_acted, ctx);

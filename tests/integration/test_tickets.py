@@ -359,6 +359,51 @@ class Lifecycle(TicketsBase):
             self.assertError(status, body, 409, "invalid_transition")
 
 
+class HolidayClock(TicketsBase):
+    """Deadlines across the 2026 Spring Festival: Saturday 02-14 is a make-up working day,
+    02-15..02-23 are off, Saturday 02-28 works again. The debug clock pins "now"."""
+
+    def at(self, when):
+        return {"X-Wz-Debug-Now": when}
+
+    def test_complaint_across_the_spring_festival(self):
+        status, _, body = self.call(1001, "POST", "/messages",
+                                    {"type": "complaint", "unit_id": 3, "content": "小区电梯长期故障"},
+                                    self.at("2026-02-13T16:00:00+08:00"))
+        self.assertEqual(status, 201, body)
+        t = body["ticket"]
+        self.assertTrue(t["no"].startswith("WZ20260213"))
+        # sign: 120 working minutes = 90 on Friday + 30 on the make-up Saturday
+        self.assertEqual(t["sign_due_at"], "2026-02-14T09:30:00+08:00")
+        # reply: 15 working days from dispatch, skipping the holiday and counting both Saturdays
+        self.assertEqual(t["reply_due_at"], "2026-03-12T16:00:00+08:00")
+        # promised to the citizen: the dispatch limit, then the reply limit
+        self.assertEqual(t["promised_reply_at"], "2026-03-13T09:30:00+08:00")
+        tid = t["id"]
+        status, _, body = self.call("staff_zjj", "POST", f"/tickets/{tid}/sign", None,
+                                    self.at("2026-02-14T10:00:00+08:00"))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["ticket"]["signed_at"], "2026-02-14T10:00:00+08:00")
+        status, _, body = self.call("staff_zjj", "POST", f"/tickets/{tid}/extensions",
+                                    {"days": 2, "reason": "节后需现场核实"}, self.at("2026-02-24T10:00:00+08:00"))
+        self.assertEqual(status, 201, body)
+        eid = body["extension"]["id"]
+        status, _, body = self.call("supervisor", "POST", f"/tickets/{tid}/extensions/{eid}/decision",
+                                    {"decision": "approve"}, self.at("2026-02-24T11:00:00+08:00"))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["ticket"]["reply_due_at"], "2026-03-16T16:00:00+08:00")
+        self.assertEqual(body["ticket"]["promised_reply_at"], "2026-03-17T09:30:00+08:00")
+        # paused on a Friday afternoon, answered after the weekend: the clock lost only the
+        # working time in between (Friday 16:00-17:30 and Monday 09:00-10:00 = 150 minutes)
+        status, _, body = self.call("staff_zjj", "POST", f"/tickets/{tid}/request-info", {"question": "请提供楼栋号"},
+                                    self.at("2026-03-06T16:00:00+08:00"))
+        self.assertEqual(status, 200, body)
+        status, _, body = self.call(1001, "POST", f"/tickets/{tid}/follow-ups", {"content": "3号楼"},
+                                    self.at("2026-03-09T10:00:00+08:00"))
+        self.assertEqual(status, 201, body)
+        self.assertEqual(body["ticket"]["reply_due_at"], "2026-03-17T10:00:00+08:00")
+
+
 class Queue(TicketsBase):
     def test_scope_filters_and_cursor(self):
         mine = [self.submit(citizen=1002, unit_id=6, content=f"学校问题{i}")["id"] for i in range(5)]
