@@ -58,7 +58,7 @@ static void act(wz_ctx_t *ctx, wz_action_t action, const char *sub_param)
     int64_t id = wz_path_id(ctx, "id");
     int64_t sub = sub_param ? wz_path_id(ctx, sub_param) : 0;
     if (id < 0 || sub < 0) {
-        wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such ticket", NULL);
+        wz_send_error(ctx, WZ_ERR_NOT_FOUND, id < 0 ? "no such ticket" : "no such reply or extension request", NULL);
         return;
     }
     if (ctx->body != NULL && !json_is_object(ctx->body)) {
@@ -191,6 +191,7 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
     int r;
     memset(f, 0, sizeof(*f));
     f->supervised = -1;
+    f->unassigned = -1;
     f->limit = WZ_LIST_LIMIT_DEFAULT;
 #define BAD(field, msg)                                                                                                \
     do {                                                                                                               \
@@ -257,6 +258,11 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
     }
     if ((r = wz_req_query(ctx, "q", f->q, sizeof(f->q))) < 0)
         BAD("q", "q is malformed or too long");
+    if (r > 0) {
+        long n = wz_utf8_chars(f->q, strlen(f->q));
+        if (n < 0 || n > WZ_LIST_Q_MAX)
+            BAD("q", "q must be valid text of at most 100 characters");
+    }
     static const char *const ranges[] = {"received_from", "received_to"};
     for (size_t i = 0; i < 2; i++) {
         if ((r = wz_req_query(ctx, ranges[i], v, sizeof(v))) != 0) {

@@ -43,10 +43,13 @@ static const char *const next_due_sql =
 
 static const char *const sql_delete_timer = "DELETE FROM sla_timers WHERE id = ?";
 static const char *const sql_delete_ticket_timers = "DELETE FROM sla_timers WHERE ticket_id = ?";
-static const char *const sql_warn = "UPDATE tickets SET sla_light = 'yellow' WHERE id = ? AND sla_light = 'green'";
-static const char *const sql_breach = "UPDATE tickets SET sla_light = 'red', supervised = 1 WHERE id = ?";
+static const char *const sql_warn =
+    "UPDATE tickets SET sla_light = 'yellow', version = version + 1 WHERE id = ? AND sla_light = 'green'";
+static const char *const sql_breach =
+    "UPDATE tickets SET sla_light = 'red', supervised = 1, version = version + 1 WHERE id = ?";
 static const char *const sql_close =
-    "UPDATE tickets SET status = 'closed', closed_at = UTC_TIMESTAMP(6), close_reason = ? WHERE id = ?";
+    "UPDATE tickets SET status = 'closed', closed_at = UTC_TIMESTAMP(6), close_reason = ?, version = version + 1 "
+    "WHERE id = ?";
 static const char *const sql_event =
     "INSERT INTO ticket_events (ticket_id, action, from_status, to_status, actor_role, unit_id, payload) "
     "VALUES (?, ?, ?, ?, 'system', NULLIF(?, 0), ?)";

@@ -141,8 +141,10 @@ static void build(query_t *q, const wz_identity_t *who, const wz_ticket_filter_t
         }
         put(q, ")");
     }
-    if (f->unassigned)
+    if (f->unassigned > 0)
         put(q, " AND t.unit_id IS NULL");
+    else if (f->unassigned == 0)
+        put(q, " AND t.unit_id IS NOT NULL");
     if (f->unit_id > 0) {
         put(q, " AND t.unit_id = ?");
         bind_value(q, WZ_DB_INT(f->unit_id));

@@ -1,4 +1,5 @@
 #include "tickets/parts.h"
+#include "tickets/privacy.h"
 #include "tickets/view.h"
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ json_t *wz_reply_json(const wz_db_result_t *res, size_t r, const wz_identity_t *
     if (staff_view(who)) {
         json_object_set_new(j, "author_id", wz_json_id(ival(res, r, 4)));
         json_object_set_new(j, "reviewer_id", wz_json_id(ival(res, r, 5)));
-        json_object_set_new(j, "review_note", sval(res, r, 7));
+        json_object_set_new(j, "review_note", tval(res, r, 7, wz_ticket_masks_for(who)));
     }
     json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 8)));
     json_object_set_new(j, "published_at", wz_json_time(ival(res, r, 9)));
@@ -73,7 +74,16 @@ json_t *wz_event_json(const wz_db_result_t *res, size_t r, const wz_identity_t *
         if (who->role == WZ_ROLE_ADMIN || who->role == WZ_ROLE_SUPERVISOR)
             json_object_set_new(j, "client_ip", sval(res, r, 7));
         const wz_db_value_t *p = wz_db_cell(res, r, 8);
-        json_t *payload = p->type == WZ_DB_T_TEXT ? json_loadb(p->u.s.p, p->u.s.len, 0, NULL) : NULL;
+        json_t *payload = NULL;
+        if (p->type == WZ_DB_T_TEXT && wz_ticket_masks_for(who)) {
+            /* notes and questions quote the citizen: masked like the ticket's text */
+            size_t n = 0;
+            char *m = wz_pii_mask(p->u.s.p, p->u.s.len, &n);
+            payload = json_loadb(m, n, 0, NULL);
+            free(m);
+        } else if (p->type == WZ_DB_T_TEXT) {
+            payload = json_loadb(p->u.s.p, p->u.s.len, 0, NULL);
+        }
         json_object_set_new(j, "payload", payload ? payload : json_null());
     }
     json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 9)));
@@ -99,13 +109,13 @@ json_t *wz_extension_json(const wz_db_result_t *res, size_t r, const wz_identity
     json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
     json_object_set_new(j, "status", sval(res, r, 1));
     json_object_set_new(j, "days", json_integer(ival(res, r, 2)));
-    json_object_set_new(j, "reason", sval(res, r, 3));
+    json_object_set_new(j, "reason", tval(res, r, 3, wz_ticket_masks_for(who)));
     if (staff_view(who)) {
         json_object_set_new(j, "requested_by", wz_json_id(ival(res, r, 4)));
         json_object_set_new(j, "decided_by", wz_json_id(ival(res, r, 5)));
     }
     json_object_set_new(j, "decided_at", wz_json_time(ival(res, r, 6)));
-    json_object_set_new(j, "comment", sval(res, r, 7));
+    json_object_set_new(j, "comment", tval(res, r, 7, wz_ticket_masks_for(who)));
     json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 8)));
     json_object_set_new(j, "unit_id", wz_json_id(ival(res, r, 9)));
     return j;

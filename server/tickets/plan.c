@@ -521,7 +521,7 @@ void wz_plan_action(wz_plan_t *pl, const wz_plan_input_t *in, const wz_ticket_fa
     case WZ_ACT_REVIEW_SEND_BACK: {
         const char *decision = NULL, *note = NULL;
         if (unpack(pl, args, "{s:s, s?s}", "decision", &decision, "comment", &note) != 0 ||
-            text_field(pl, "comment", note, 0, WZ_NOTE_MAX_CHARS) != 0)
+            text_field(pl, "comment", note, 0, WZ_REVIEW_NOTE_MAX_CHARS) != 0)
             return;
         if (strcmp(decision, in->action == WZ_ACT_REVIEW_APPROVE ? "approve" : "send_back") != 0) {
             refuse(pl, WZ_PLAN_VALIDATION, "decision", "decision must be \"approve\" or \"send_back\"");

@@ -23,6 +23,7 @@
 #define WZ_REPLY_MAX_CHARS 5000
 #define WZ_NOTE_MAX_CHARS 1000
 #define WZ_MESSAGE_MAX_CHARS 5000
+#define WZ_REVIEW_NOTE_MAX_CHARS 500 /* replies.review_note */
 
 typedef struct wz_ticket_facts {
     int64_t id;

@@ -18,7 +18,7 @@ typedef enum { WZ_SORT_RECEIVED_DESC, WZ_SORT_DUE_ASC } wz_list_sort_t;
 typedef struct wz_ticket_filter {
     unsigned statuses; /* bit per wz_status_t; 0 = any */
     int64_t unit_id, account_id, category_id;
-    int unassigned; /* only tickets without a unit */
+    int unassigned; /* -1 any, 1 only tickets without a unit, 0 only assigned ones */
     char type[16], channel[16], light[8];
     int supervised; /* -1 any, 0, 1 */
     char q[4 * WZ_LIST_Q_MAX + 1];

@@ -221,6 +221,9 @@ class Lifecycle(TicketsBase):
         self.act("staff_rsj", tid, f"replies/{rid}/review", {"decision": "approve"}, want=403)
         self.act("reviewer_zjj", tid, f"replies/{rid}/review", {"decision": "approve"}, want=404)
         self.act("reviewer_rsj", tid, f"replies/{rid}/review", {"decision": "maybe"}, want=422)
+        body = self.act("reviewer_rsj", tid, f"replies/{rid}/review", {"decision": "send_back", "comment": "长" * 501},
+                        want=422)
+        self.assertEqual(body["error"]["field"], "comment")
         body = self.act("reviewer_rsj", tid, f"replies/{rid}/review", {"decision": "send_back", "comment": "补充依据"})
         self.assertEqual(body["reply"]["status"], "sent_back")
         self.assertEqual(body["ticket"]["status"], "accepted")
@@ -420,6 +423,12 @@ class Queue(TicketsBase):
         self.assertTrue(all(t["unit_id"] == "6" for t in page["items"]))
         _, _, page = self.call("staff_zjj", "GET", "/tickets?limit=200&unit_id=6")
         self.assertEqual(page["items"], [])
+        self.submit(content="想问一下明天天气")  # unassigned
+        _, _, page = self.call("dispatcher", "GET", "/tickets?limit=200&unassigned=true")
+        self.assertTrue(page["items"])
+        self.assertTrue(all(t["unit_id"] is None for t in page["items"]))
+        _, _, page = self.call("dispatcher", "GET", "/tickets?limit=200&unassigned=false")
+        self.assertTrue(all(t["unit_id"] is not None for t in page["items"]))
         # filters
         _, _, page = self.call("dispatcher", "GET", "/tickets?status=dispatched&unit_id=6&sort=due&limit=3")
         self.assertTrue(page["items"])
@@ -445,6 +454,15 @@ class Queue(TicketsBase):
         _, _, d = self.call("staff_zjj", "GET", f"/tickets/{tid}")
         self.assertIn("13812345678", d["content"])
         self.act("evaluator", tid, "sign", want=403)
+        # notes that quote the citizen are masked for evaluators too
+        self.act("staff_zjj", tid, "sign")
+        self.act("staff_zjj", tid, "extensions", {"days": 1, "reason": "联系13812345678未接"}, want=201)
+        self.act("staff_zjj", tid, "request-info", {"question": "13812345678是您的电话吗"})
+        _, _, d = self.call("evaluator", "GET", f"/tickets/{tid}")
+        self.assertNotIn("13812345678", str(d))
+        self.assertIn("138****5678", d["extensions"][0]["reason"])
+        _, _, d = self.call("supervisor", "GET", f"/tickets/{tid}")
+        self.assertIn("13812345678", d["extensions"][0]["reason"])
 
     def test_not_found(self):
         for path in ("/tickets/999999999", "/tickets/abc"):
