@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #define WZ_TIME_OFFSET_MIN 480
-#define WZ_RFC3339_MAX 32
+#define WZ_RFC3339_MAX 64 /* room for any year the arithmetic can produce */
 
 /** Formats UTC seconds as "2026-11-23T09:30:00+08:00". */
 void wz_time_format(int64_t utc, char out[WZ_RFC3339_MAX]);
