@@ -2,10 +2,15 @@
 #include "auth/password.h"
 #include "common/log.h"
 #include "db/migrate.h"
+#include "sla/calendar_db.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* the history is the same for every demo seeded at the same moment */
+#define HISTORY_SEED 20251123u
 
 typedef struct {
     const char *username, *display_name, *role;
@@ -83,6 +88,10 @@ int wz_demo_seed(MYSQL *db, const char *schema_dir, const char *password, char *
     fclose(fp);
     sql[len] = '\0';
 
+    wz_calendar_t cal;
+    wz_cal_init(&cal);
+    int tickets = 0;
+    struct timespec t0, t1;
     if (wz_db_exec_batch(db, "START TRANSACTION", err, errlen) != 0)
         return -1;
     if (wz_db_exec_batch(db, sql, err, errlen) != 0)
@@ -96,11 +105,23 @@ int wz_demo_seed(MYSQL *db, const char *schema_dir, const char *password, char *
         if (insert_user(db, &demo_users[i], hash, err, errlen) != 0)
             goto fail;
     }
+    /* the working calendar comes with the schema; the history's deadlines are computed on it */
+    if (wz_calendar_load_db(db, &cal, err, errlen) != 0)
+        goto fail;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tickets = wz_demo_seed_history(db, &cal, (int64_t)time(NULL), HISTORY_SEED, err, errlen);
+    if (tickets < 0)
+        goto fail;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (wz_db_exec_batch(db, "COMMIT", err, errlen) != 0)
         goto fail;
-    wz_info("seed: demo data loaded (%zu users)", sizeof(demo_users) / sizeof(demo_users[0]));
+    wz_cal_free(&cal);
+    wz_info("seed: demo data loaded (%zu users, %d historical tickets in %.2f s)",
+            sizeof(demo_users) / sizeof(demo_users[0]), tickets,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return 1;
 fail:
+    wz_cal_free(&cal);
     mysql_query(db, "ROLLBACK");
     return -1;
 }
