@@ -26,6 +26,11 @@ def count(db, where_sql):
     return int(db.query(where_sql).strip())
 
 
+def id_list(ids):
+    """The demo seed brings tickets, timers and events of its own: count only the test's."""
+    return "(" + ",".join(str(i) for i in ids) + ")"
+
+
 class SlaTimers(unittest.TestCase):
     def setUp(self):
         self.db = Database()
@@ -95,12 +100,14 @@ class SlaTimers(unittest.TestCase):
         # small batches so the two servers really interleave
         self.start(WZ_SLA_BATCH="7")
         self.start(WZ_SLA_BATCH="7")
-        self.assertTrue(wait_for(lambda: count(self.db, "SELECT COUNT(*) FROM sla_timers") == 0, 30))
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM ticket_events WHERE action = 'sla_breach'"), 300)
+        mine = id_list(ids)
+        self.assertTrue(wait_for(lambda: count(self.db, f"SELECT COUNT(*) FROM sla_timers WHERE ticket_id IN {mine}") == 0, 30))
+        self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM ticket_events WHERE action = 'sla_breach' AND ticket_id IN {mine}"), 300)
         self.assertEqual(count(self.db, "SELECT COUNT(*) FROM (SELECT ticket_id FROM ticket_events "
-                                        "WHERE action = 'sla_breach' GROUP BY ticket_id HAVING COUNT(*) > 1) d"), 0)
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM outbox WHERE kind = 'escalation'"), 300)
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM tickets WHERE sla_light = 'red'"), 300)
+                                        f"WHERE action = 'sla_breach' AND ticket_id IN {mine} GROUP BY ticket_id "
+                                        "HAVING COUNT(*) > 1) d"), 0)
+        self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM outbox WHERE kind = 'escalation' AND ticket_id IN {mine}"), 300)
+        self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM tickets WHERE sla_light = 'red' AND id IN {mine}"), 300)
 
     def test_restart_with_pending_timers(self):
         ids = insert_ticket(self.db, "dispatched", n=20, number_prefix="RST")
@@ -108,22 +115,24 @@ class SlaTimers(unittest.TestCase):
             add_timer(self.db, i, "sign_warn", 3)
         for i in ids[10:]:
             add_timer(self.db, i, "sign_warn", -1)
+        mine = id_list(ids)
+        timers = f"SELECT COUNT(*) FROM sla_timers WHERE ticket_id IN {mine}"
         server = self.start()
-        self.assertTrue(wait_for(lambda: count(self.db, "SELECT COUNT(*) FROM sla_timers") == 10, 10))
+        self.assertTrue(wait_for(lambda: count(self.db, timers) == 10, 10))
         self.assertEqual(server.stop(), 0)  # down before the other ten are due
         time.sleep(3.5)
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM sla_timers"), 10)  # nothing fired them meanwhile
+        self.assertEqual(count(self.db, timers), 10)  # nothing fired them meanwhile
         self.start()
-        self.assertTrue(wait_for(lambda: count(self.db, "SELECT COUNT(*) FROM sla_timers") == 0, 10))
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM ticket_events WHERE action = 'sla_warning'"), 20)
-        self.assertEqual(count(self.db, "SELECT COUNT(DISTINCT ticket_id) FROM ticket_events WHERE action = 'sla_warning'"), 20)
+        self.assertTrue(wait_for(lambda: count(self.db, timers) == 0, 10))
+        self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM ticket_events WHERE action = 'sla_warning' AND ticket_id IN {mine}"), 20)
+        self.assertEqual(count(self.db, f"SELECT COUNT(DISTINCT ticket_id) FROM ticket_events WHERE action = 'sla_warning' AND ticket_id IN {mine}"), 20)
 
     def test_disabled_engine_fires_nothing(self):
         t, = insert_ticket(self.db, "dispatched", number_prefix="OFF")
         add_timer(self.db, t, "sign_breach", -1)
         self.start(WZ_SLA_ENABLED="false")
         time.sleep(1)
-        self.assertEqual(count(self.db, "SELECT COUNT(*) FROM sla_timers"), 1)
+        self.assertEqual(count(self.db, f"SELECT COUNT(*) FROM sla_timers WHERE ticket_id = {t}"), 1)
 
 
 if __name__ == "__main__":
