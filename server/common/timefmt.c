@@ -2,18 +2,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* days since 1970-01-01 of a civil date, and back (Howard Hinnant's algorithms) */
-static int64_t days_from_civil(int64_t y, int m, int d)
+int64_t wz_days_from_civil(int64_t y, int64_t m, int64_t d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
     int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
     int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void wz_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -21,9 +20,17 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
     *y = yoe + era * 400 + (*m <= 2);
+}
+
+int wz_days_in_month(int64_t y, int64_t m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+        return 29;
+    return dim[m - 1];
 }
 
 void wz_time_format(int64_t utc, char out[WZ_RFC3339_MAX])
@@ -31,10 +38,9 @@ void wz_time_format(int64_t utc, char out[WZ_RFC3339_MAX])
     int64_t local = utc + WZ_TIME_OFFSET_MIN * 60;
     int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     int64_t secs = local - days * 86400;
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    snprintf(out, WZ_RFC3339_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d+%02d:%02d", (long long)y, m, d, (int)(secs / 3600),
+    int64_t y, m, d;
+    wz_civil_from_days(days, &y, &m, &d);
+    snprintf(out, WZ_RFC3339_MAX, "%04lld-%02d-%02dT%02d:%02d:%02d+%02d:%02d", (long long)y, (int)m, (int)d, (int)(secs / 3600),
              (int)(secs / 60 % 60), (int)(secs % 60), WZ_TIME_OFFSET_MIN / 60, WZ_TIME_OFFSET_MIN % 60);
 }
 
@@ -50,19 +56,12 @@ static int digits(const char *s, size_t n, int *out)
     return 0;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 int wz_time_parse(const char *s, size_t len, int64_t *utc)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, off = WZ_TIME_OFFSET_MIN;
     if (len < 10 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
         return -1;
-    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
+    if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > wz_days_in_month(y, mo))
         return -1;
     size_t i = 10;
     if (len > 10) {
@@ -97,6 +96,6 @@ int wz_time_parse(const char *s, size_t len, int64_t *utc)
     }
     if (i != len)
         return -1;
-    *utc = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) - (int64_t)off * 60;
+    *utc = wz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + (se > 59 ? 59 : se) - (int64_t)off * 60;
     return 0;
 }

@@ -110,6 +110,10 @@ int wz_db_run(wz_db_pool_t *pool, const char *sql, const wz_db_value_t *params, 
 
 /** Cell accessors (row, col are checked by assert). */
 const wz_db_value_t *wz_db_cell(const wz_db_result_t *res, size_t row, size_t col);
+/** An integer cell (a numeric text is converted; NULL is 0). */
+long long wz_db_cell_int(const wz_db_result_t *res, size_t row, size_t col);
+/** A text cell and its length ("" and 0 for NULL or a number). */
+const char *wz_db_cell_text(const wz_db_result_t *res, size_t row, size_t col, size_t *len);
 /** True for errors that a retry of the whole transaction may cure (deadlock, lock wait, Galera). */
 int wz_db_error_is_retryable(const wz_db_error_t *err);
 /** A short name for a WZ_DB_E* code. */

@@ -342,6 +342,27 @@ const wz_db_value_t *wz_db_cell(const wz_db_result_t *res, size_t row, size_t co
     return &res->cells[row * res->ncols + col];
 }
 
+long long wz_db_cell_int(const wz_db_result_t *res, size_t row, size_t col)
+{
+    const wz_db_value_t *v = wz_db_cell(res, row, col);
+    if (v->type == WZ_DB_T_INT)
+        return v->u.i;
+    if (v->type == WZ_DB_T_TEXT)
+        return strtoll(v->u.s.p, NULL, 10);
+    return 0;
+}
+
+const char *wz_db_cell_text(const wz_db_result_t *res, size_t row, size_t col, size_t *len)
+{
+    const wz_db_value_t *v = wz_db_cell(res, row, col);
+    if (v->type != WZ_DB_T_TEXT) {
+        *len = 0;
+        return "";
+    }
+    *len = v->u.s.len;
+    return v->u.s.p;
+}
+
 int wz_db_error_is_retryable(const wz_db_error_t *err)
 {
     if (err == NULL || err->code != WZ_DB_ESQL)

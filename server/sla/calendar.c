@@ -1,4 +1,5 @@
 #include "sla/calendar.h"
+#include "common/timefmt.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,37 +14,6 @@
 #define MAX_AMOUNT ((int64_t)1 << 50)
 #define NO_DAY INT64_MIN
 
-/* Howard Hinnant's days_from_civil / civil_from_days (proleptic Gregorian, day 0 = 1970-01-01). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static int days_in_month(int64_t y, int64_t m)
-{
-    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
-        return 29;
-    return dim[m - 1];
-}
 
 static int weekday64(int64_t day)
 {
@@ -408,9 +378,9 @@ int wz_cal_parse_date(const char *s, size_t len, int32_t *day)
             return -1;
         f[field[i]] = f[field[i]] * 10 + (s[i] - '0');
     }
-    if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > days_in_month(f[0], f[1]))
+    if (f[0] < 1970 || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > wz_days_in_month(f[0], f[1]))
         return -1;
-    *day = (int32_t)days_from_civil(f[0], f[1], f[2]);
+    *day = (int32_t)wz_days_from_civil(f[0], f[1], f[2]);
     return 0;
 }
 
@@ -418,7 +388,7 @@ void wz_cal_format_date(int32_t day, char out[11])
 {
     int64_t y, m, d;
     int64_t z = day < WZ_CAL_MIN_DAY ? WZ_CAL_MIN_DAY : day > WZ_CAL_MAX_DAY ? WZ_CAL_MAX_DAY : day;
-    civil_from_days(z, &y, &m, &d);
+    wz_civil_from_days(z, &y, &m, &d);
     out[0] = (char)('0' + y / 1000);
     out[1] = (char)('0' + y / 100 % 10);
     out[2] = (char)('0' + y / 10 % 10);

@@ -43,20 +43,11 @@ static const char sql_facts[] =
     "WHERE t.id = ?";
 static const char sql_view[] = "SELECT " WZ_TICKET_VIEW_COLUMNS WZ_TICKET_VIEW_FROM " WHERE t.id = ?";
 
-static int64_t ival(const wz_db_result_t *res, size_t c)
-{
-    const wz_db_value_t *v = wz_db_cell(res, 0, c);
-    if (v->type == WZ_DB_T_INT)
-        return v->u.i;
-    if (v->type == WZ_DB_T_TEXT)
-        return strtoll(v->u.s.p, NULL, 10);
-    return 0;
-}
-
 static void text(const wz_db_result_t *res, size_t c, char *out, size_t outlen)
 {
-    const wz_db_value_t *v = wz_db_cell(res, 0, c);
-    snprintf(out, outlen, "%s", v->type == WZ_DB_T_TEXT ? v->u.s.p : "");
+    size_t n;
+    const char *s = wz_db_cell_text(res, 0, c, &n);
+    snprintf(out, outlen, "%.*s", (int)n, s);
 }
 
 static void job_reset(job_t *j)
@@ -146,11 +137,11 @@ static void step_extra(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
     }
     if (res->nrows == 1) {
         j->extra.found = 1;
-        j->extra.id = ival(res, 0);
+        j->extra.id = wz_db_cell_int(res, 0, 0);
         text(res, 1, j->extra.text1, sizeof(j->extra.text1));
         text(res, 2, j->extra.text2, sizeof(j->extra.text2));
-        j->extra.int1 = ival(res, 3);
-        j->extra.int2 = ival(res, 4);
+        j->extra.int1 = wz_db_cell_int(res, 0, 3);
+        j->extra.int2 = wz_db_cell_int(res, 0, 4);
     }
     plan_now(txn);
 }
@@ -169,31 +160,31 @@ static void step_facts(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
     text(res, 0, status, sizeof(status));
     int s = wz_status_parse(status, strlen(status));
     f->status = s < 0 ? WZ_ST_CLOSED : (wz_status_t)s;
-    f->unit_id = ival(res, 1);
+    f->unit_id = wz_db_cell_int(res, 0, 1);
     text(res, 2, f->unit_path, sizeof(f->unit_path));
     text(res, 3, f->account_path, sizeof(f->account_path));
-    f->citizen_id = ival(res, 4);
+    f->citizen_id = wz_db_cell_int(res, 0, 4);
     text(res, 5, f->type, sizeof(f->type));
     text(res, 6, f->priority, sizeof(f->priority));
     int64_t *times[] = {&f->received_at, &f->dispatched_at, &f->dispatch_due, &f->sign_due,
                         &f->reply_due,   &f->resolve_due,   &f->paused_at,    &f->promised_reply};
     for (size_t i = 0; i < 8; i++)
-        *times[i] = ival(res, 7 + i);
-    f->extended_days = (int)ival(res, 15);
-    f->reopened_count = (int)ival(res, 16);
-    f->requires_review = (int)ival(res, 17);
-    f->pending_replies = (int)ival(res, 18);
-    f->pending_extensions = (int)ival(res, 19);
-    f->merged_into = ival(res, 20);
+        *times[i] = wz_db_cell_int(res, 0, 7 + i);
+    f->extended_days = (int)wz_db_cell_int(res, 0, 15);
+    f->reopened_count = (int)wz_db_cell_int(res, 0, 16);
+    f->requires_review = (int)wz_db_cell_int(res, 0, 17);
+    f->pending_replies = (int)wz_db_cell_int(res, 0, 18);
+    f->pending_extensions = (int)wz_db_cell_int(res, 0, 19);
+    f->merged_into = wz_db_cell_int(res, 0, 20);
     if (wz_sla_policy_default(f->type, &f->policy) != 0)
         wz_sla_policy_default("consultation", &f->policy);
-    if (ival(res, 21) >= 0) {
+    if (wz_db_cell_int(res, 0, 21) >= 0) {
         int *pf[] = {&f->policy.dispatch_minutes,   &f->policy.sign_minutes,       &f->policy.reply_days,
                      &f->policy.resolve_days,       &f->policy.return_window_days, &f->policy.extension_max_days,
                      &f->policy.reopen_max,         &f->policy.rating_window_days, &f->policy.info_wait_days};
         for (size_t i = 0; i < 9; i++)
-            *pf[i] = (int)ival(res, 21 + i);
-        f->policy.warn_ratio = (double)ival(res, 30) / 1000.0;
+            *pf[i] = (int)wz_db_cell_int(res, 0, 21 + i);
+        f->policy.warn_ratio = (double)wz_db_cell_int(res, 0, 30) / 1000.0;
     }
     wz_plan_input_t in = {j->cal, &j->req.who, j->req.action, j->req.args, j->req.sub_id, j->req.client_ip, j->req.now};
     const char *sql = NULL;

@@ -4,16 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int64_t ival(const wz_db_result_t *res, size_t r, size_t c)
-{
-    const wz_db_value_t *v = wz_db_cell(res, r, c);
-    if (v->type == WZ_DB_T_INT)
-        return v->u.i;
-    if (v->type == WZ_DB_T_TEXT)
-        return strtoll(v->u.s.p, NULL, 10);
-    return 0;
-}
-
 static json_t *sval(const wz_db_result_t *res, size_t r, size_t c)
 {
     const wz_db_value_t *v = wz_db_cell(res, r, c);
@@ -34,43 +24,43 @@ static int staff_view(const wz_identity_t *who)
 json_t *wz_reply_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
-    json_object_set_new(j, "ticket_id", wz_json_id(ival(res, r, 1)));
+    json_object_set_new(j, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
+    json_object_set_new(j, "ticket_id", wz_json_id(wz_db_cell_int(res, r, 1)));
     json_object_set_new(j, "status", sval(res, r, 2));
     json_object_set_new(j, "content", tval(res, r, 3, wz_ticket_masks_for(who)));
-    json_object_set_new(j, "unit_id", wz_json_id(ival(res, r, 6)));
+    json_object_set_new(j, "unit_id", wz_json_id(wz_db_cell_int(res, r, 6)));
     if (staff_view(who)) {
-        json_object_set_new(j, "author_id", wz_json_id(ival(res, r, 4)));
-        json_object_set_new(j, "reviewer_id", wz_json_id(ival(res, r, 5)));
+        json_object_set_new(j, "author_id", wz_json_id(wz_db_cell_int(res, r, 4)));
+        json_object_set_new(j, "reviewer_id", wz_json_id(wz_db_cell_int(res, r, 5)));
         json_object_set_new(j, "review_note", tval(res, r, 7, wz_ticket_masks_for(who)));
     }
-    json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 8)));
-    json_object_set_new(j, "published_at", wz_json_time(ival(res, r, 9)));
+    json_object_set_new(j, "created_at", wz_json_time(wz_db_cell_int(res, r, 8)));
+    json_object_set_new(j, "published_at", wz_json_time(wz_db_cell_int(res, r, 9)));
     return j;
 }
 
 json_t *wz_message_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
+    json_object_set_new(j, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
     json_object_set_new(j, "author", sval(res, r, 1));
     json_object_set_new(j, "kind", sval(res, r, 2));
     json_object_set_new(j, "content", tval(res, r, 3, wz_ticket_masks_for(who)));
-    json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 4)));
+    json_object_set_new(j, "created_at", wz_json_time(wz_db_cell_int(res, r, 4)));
     return j;
 }
 
 json_t *wz_event_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
+    json_object_set_new(j, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
     json_object_set_new(j, "action", sval(res, r, 1));
     json_object_set_new(j, "from_status", sval(res, r, 2));
     json_object_set_new(j, "to_status", sval(res, r, 3));
     json_object_set_new(j, "actor_role", sval(res, r, 5));
-    json_object_set_new(j, "unit_id", wz_json_id(ival(res, r, 6)));
+    json_object_set_new(j, "unit_id", wz_json_id(wz_db_cell_int(res, r, 6)));
     if (staff_view(who)) {
-        json_object_set_new(j, "actor_id", wz_json_id(ival(res, r, 4)));
+        json_object_set_new(j, "actor_id", wz_json_id(wz_db_cell_int(res, r, 4)));
         if (who->role == WZ_ROLE_ADMIN || who->role == WZ_ROLE_SUPERVISOR)
             json_object_set_new(j, "client_ip", sval(res, r, 7));
         const wz_db_value_t *p = wz_db_cell(res, r, 8);
@@ -86,38 +76,38 @@ json_t *wz_event_json(const wz_db_result_t *res, size_t r, const wz_identity_t *
         }
         json_object_set_new(j, "payload", payload ? payload : json_null());
     }
-    json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 9)));
+    json_object_set_new(j, "created_at", wz_json_time(wz_db_cell_int(res, r, 9)));
     return j;
 }
 
 json_t *wz_rating_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
-    json_object_set_new(j, "round", json_integer(ival(res, r, 1)));
+    json_object_set_new(j, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
+    json_object_set_new(j, "round", json_integer(wz_db_cell_int(res, r, 1)));
     json_object_set_new(j, "satisfaction", sval(res, r, 2));
-    json_object_set_new(j, "resolved", json_boolean(ival(res, r, 3)));
+    json_object_set_new(j, "resolved", json_boolean(wz_db_cell_int(res, r, 3)));
     json_object_set_new(j, "comment", tval(res, r, 4, wz_ticket_masks_for(who)));
-    json_object_set_new(j, "unit_id", wz_json_id(ival(res, r, 5)));
-    json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 6)));
+    json_object_set_new(j, "unit_id", wz_json_id(wz_db_cell_int(res, r, 5)));
+    json_object_set_new(j, "created_at", wz_json_time(wz_db_cell_int(res, r, 6)));
     return j;
 }
 
 json_t *wz_extension_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "id", wz_json_id(ival(res, r, 0)));
+    json_object_set_new(j, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
     json_object_set_new(j, "status", sval(res, r, 1));
-    json_object_set_new(j, "days", json_integer(ival(res, r, 2)));
+    json_object_set_new(j, "days", json_integer(wz_db_cell_int(res, r, 2)));
     json_object_set_new(j, "reason", tval(res, r, 3, wz_ticket_masks_for(who)));
     if (staff_view(who)) {
-        json_object_set_new(j, "requested_by", wz_json_id(ival(res, r, 4)));
-        json_object_set_new(j, "decided_by", wz_json_id(ival(res, r, 5)));
+        json_object_set_new(j, "requested_by", wz_json_id(wz_db_cell_int(res, r, 4)));
+        json_object_set_new(j, "decided_by", wz_json_id(wz_db_cell_int(res, r, 5)));
     }
-    json_object_set_new(j, "decided_at", wz_json_time(ival(res, r, 6)));
+    json_object_set_new(j, "decided_at", wz_json_time(wz_db_cell_int(res, r, 6)));
     json_object_set_new(j, "comment", tval(res, r, 7, wz_ticket_masks_for(who)));
-    json_object_set_new(j, "created_at", wz_json_time(ival(res, r, 8)));
-    json_object_set_new(j, "unit_id", wz_json_id(ival(res, r, 9)));
+    json_object_set_new(j, "created_at", wz_json_time(wz_db_cell_int(res, r, 8)));
+    json_object_set_new(j, "unit_id", wz_json_id(wz_db_cell_int(res, r, 9)));
     return j;
 }
 

@@ -34,40 +34,19 @@ json_t *wz_json_text(const char *s, size_t len, int mask)
     return j;
 }
 
-static int64_t cell_int(const wz_db_result_t *res, size_t row, size_t col)
-{
-    const wz_db_value_t *v = wz_db_cell(res, row, col);
-    if (v->type == WZ_DB_T_INT)
-        return v->u.i;
-    if (v->type == WZ_DB_T_TEXT)
-        return strtoll(v->u.s.p, NULL, 10);
-    return 0;
-}
-
-static const char *cell_text(const wz_db_result_t *res, size_t row, size_t col, size_t *len)
-{
-    const wz_db_value_t *v = wz_db_cell(res, row, col);
-    if (v->type != WZ_DB_T_TEXT) {
-        *len = 0;
-        return "";
-    }
-    *len = v->u.s.len;
-    return v->u.s.p;
-}
-
 int wz_ticket_row_visible(const wz_identity_t *who, const wz_db_result_t *res, size_t row)
 {
     size_t n;
     switch (who->role) {
     case WZ_ROLE_CITIZEN:
-        return cell_int(res, row, WZ_VIEW_COL_CITIZEN) == who->id;
+        return wz_db_cell_int(res, row, WZ_VIEW_COL_CITIZEN) == who->id;
     case WZ_ROLE_STAFF:
     case WZ_ROLE_REVIEWER:
-        return cell_int(res, row, WZ_VIEW_COL_UNIT) == who->unit_id;
+        return wz_db_cell_int(res, row, WZ_VIEW_COL_UNIT) == who->unit_id;
     default: {
-        const char *path = cell_text(res, row, WZ_VIEW_COL_UNIT_PATH, &n);
+        const char *path = wz_db_cell_text(res, row, WZ_VIEW_COL_UNIT_PATH, &n);
         if (n == 0)
-            path = cell_text(res, row, WZ_VIEW_COL_ACCOUNT_UNIT_PATH, &n);
+            path = wz_db_cell_text(res, row, WZ_VIEW_COL_ACCOUNT_UNIT_PATH, &n);
         return wz_scope_covers(who, n > 0 ? path : NULL);
     }
     }
@@ -88,48 +67,48 @@ json_t *wz_ticket_json(const wz_db_result_t *res, size_t r, const wz_identity_t 
     size_t n;
     const char *s;
     json_t *t = json_object();
-    json_object_set_new(t, "id", wz_json_id(cell_int(res, r, 0)));
-    s = cell_text(res, r, 1, &n);
+    json_object_set_new(t, "id", wz_json_id(wz_db_cell_int(res, r, 0)));
+    s = wz_db_cell_text(res, r, 1, &n);
     json_object_set_new(t, "no", json_stringn(s, n));
     static const char *const plain[] = {"status", "type", "priority"};
     for (size_t i = 0; i < 3; i++) {
-        s = cell_text(res, r, 2 + i, &n);
+        s = wz_db_cell_text(res, r, 2 + i, &n);
         json_object_set_new(t, plain[i], json_stringn(s, n));
     }
-    json_object_set_new(t, "category_id", wz_json_id(cell_int(res, r, 5)));
-    s = cell_text(res, r, 6, &n);
+    json_object_set_new(t, "category_id", wz_json_id(wz_db_cell_int(res, r, 5)));
+    s = wz_db_cell_text(res, r, 6, &n);
     json_object_set_new(t, "title", wz_json_text(s, n, mask));
-    s = cell_text(res, r, 7, &n);
+    s = wz_db_cell_text(res, r, 7, &n);
     json_object_set_new(t, "content", wz_json_text(s, n, mask));
-    s = cell_text(res, r, 8, &n);
+    s = wz_db_cell_text(res, r, 8, &n);
     json_object_set_new(t, "channel", json_stringn(s, n));
-    json_object_set_new(t, "account_id", wz_json_id(cell_int(res, r, 9)));
-    s = cell_text(res, r, 38, &n);
+    json_object_set_new(t, "account_id", wz_json_id(wz_db_cell_int(res, r, 9)));
+    s = wz_db_cell_text(res, r, 38, &n);
     json_object_set_new(t, "account_name", n ? json_stringn(s, n) : json_null());
-    json_object_set_new(t, "unit_id", wz_json_id(cell_int(res, r, 10)));
-    s = cell_text(res, r, 37, &n);
+    json_object_set_new(t, "unit_id", wz_json_id(wz_db_cell_int(res, r, 10)));
+    s = wz_db_cell_text(res, r, 37, &n);
     json_object_set_new(t, "unit_name", n ? json_stringn(s, n) : json_null());
-    s = cell_text(res, r, 11, &n);
+    s = wz_db_cell_text(res, r, 11, &n);
     json_object_set_new(t, "citizen_name", json_stringn(s, n));
-    s = cell_text(res, r, 12, &n);
+    s = wz_db_cell_text(res, r, 12, &n);
     json_object_set_new(t, "contact", json_stringn(s, n)); /* always masked; the original is sealed */
-    s = cell_text(res, r, 13, &n);
+    s = wz_db_cell_text(res, r, 13, &n);
     json_object_set_new(t, "sla_light", json_stringn(s, n));
-    json_object_set_new(t, "supervised", json_boolean(cell_int(res, r, 14)));
-    json_object_set_new(t, "extended", json_boolean(cell_int(res, r, 15)));
-    json_object_set_new(t, "extended_days", json_integer(cell_int(res, r, 16)));
-    json_object_set_new(t, "reopened_count", json_integer(cell_int(res, r, 17)));
-    json_object_set_new(t, "returned_count", json_integer(cell_int(res, r, 18)));
-    json_object_set_new(t, "transferred_count", json_integer(cell_int(res, r, 19)));
-    json_object_set_new(t, "merged_into", wz_json_id(cell_int(res, r, 20)));
-    s = cell_text(res, r, 21, &n);
+    json_object_set_new(t, "supervised", json_boolean(wz_db_cell_int(res, r, 14)));
+    json_object_set_new(t, "extended", json_boolean(wz_db_cell_int(res, r, 15)));
+    json_object_set_new(t, "extended_days", json_integer(wz_db_cell_int(res, r, 16)));
+    json_object_set_new(t, "reopened_count", json_integer(wz_db_cell_int(res, r, 17)));
+    json_object_set_new(t, "returned_count", json_integer(wz_db_cell_int(res, r, 18)));
+    json_object_set_new(t, "transferred_count", json_integer(wz_db_cell_int(res, r, 19)));
+    json_object_set_new(t, "merged_into", wz_json_id(wz_db_cell_int(res, r, 20)));
+    s = wz_db_cell_text(res, r, 21, &n);
     json_object_set_new(t, "close_reason", n ? json_stringn(s, n) : json_null());
-    s = cell_text(res, r, 22, &n);
+    s = wz_db_cell_text(res, r, 22, &n);
     json_object_set_new(t, "region", json_stringn(s, n));
     for (size_t i = 0; i < sizeof(time_names) / sizeof(time_names[0]); i++)
-        json_object_set_new(t, time_names[i], wz_json_time(cell_int(res, r, 23 + i)));
-    json_object_set_new(t, "version", json_integer(cell_int(res, r, 36)));
-    s = cell_text(res, r, 39, &n);
+        json_object_set_new(t, time_names[i], wz_json_time(wz_db_cell_int(res, r, 23 + i)));
+    json_object_set_new(t, "version", json_integer(wz_db_cell_int(res, r, 36)));
+    s = wz_db_cell_text(res, r, 39, &n);
     json_t *loc = n ? json_loadb(s, n, 0, NULL) : NULL;
     json_object_set_new(t, "location", loc ? loc : json_null());
     return t;
