@@ -126,7 +126,7 @@ static int create_admin(MYSQL *db, const char *password, char *err, size_t errle
 }
 
 /* Schema current, someone who can administer the system, and the working calendar. */
-static int check_database(const wz_config_t *cfg, wz_calendar_t *cal, char *err, size_t errlen)
+static int check_database(const wz_config_t *cfg, wz_calendar_t *cal, long long *revision, char *err, size_t errlen)
 {
     wz_db_login_t login = app_login(cfg);
     MYSQL *db = connect_with_retry(&login, err, errlen);
@@ -163,7 +163,7 @@ static int check_database(const wz_config_t *cfg, wz_calendar_t *cal, char *err,
             goto done;
         wz_info("created user 'admin' from admin_password");
     }
-    if (wz_calendar_load_db(db, cal, err, errlen) != 0)
+    if (wz_calendar_load_db(db, cal, revision, err, errlen) != 0)
         goto done;
     wz_info("calendar: %zu special dates, %zu working periods a day", cal->noverrides, cal->nperiods);
     ret = 0;
@@ -210,20 +210,20 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
     /* lives as long as the process: worker loops and h2o contexts point into it until exit */
     static wz_server_t server_storage;
     wz_server_t *server = &server_storage;
-    wz_calendar_t calendar;
-    wz_cal_init(&calendar);
-    if (check_database(cfg, &calendar, err, sizeof(err)) != 0) {
+    wz_calendar_t *calendar = wz_calendar_new();
+    long long revision = 0;
+    if (check_database(cfg, calendar, &revision, err, sizeof(err)) != 0) {
         wz_error("%s", err);
-        wz_cal_free(&calendar);
+        wz_calendar_release(calendar);
         return 1;
     }
     if (wz_server_init(server, cfg, err, sizeof(err)) != 0) {
         wz_error("%s", err);
-        wz_cal_free(&calendar);
+        wz_calendar_release(calendar);
         return 1;
     }
     server->schema_latest = WZ_SCHEMA_LATEST;
-    server->calendar = calendar; /* the server owns it from here */
+    wz_calendar_store_replace(&server->calendar, calendar, revision); /* the server owns it from here */
     if (cfg->demo)
         wz_warn("demo mode: demo keys from %s/demo-keys.json; do not use for real data", cfg->data_dir);
     wz_log_start(2);

@@ -33,7 +33,7 @@ typedef struct wz_config {
         char *allow;
     } metrics;
     struct {
-        int enabled, poll_ms, batch;
+        int enabled, poll_ms, batch, calendar_refresh_ms;
     } sla;
 } wz_config_t;
 

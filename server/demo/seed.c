@@ -106,7 +106,7 @@ int wz_demo_seed(MYSQL *db, const char *schema_dir, const char *password, char *
             goto fail;
     }
     /* the working calendar comes with the schema; the history's deadlines are computed on it */
-    if (wz_calendar_load_db(db, &cal, err, errlen) != 0)
+    if (wz_calendar_load_db(db, &cal, NULL, err, errlen) != 0)
         goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     tickets = wz_demo_seed_history(db, &cal, (int64_t)time(NULL), HISTORY_SEED, err, errlen);

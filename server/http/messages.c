@@ -24,6 +24,7 @@ typedef struct {
     char *type, *title, *content, *channel, *name, *phone, *region, *location, *idem;
     int64_t unit_id, category_id, account_id;
     int created;
+    const wz_calendar_t *cal; /* held while intake runs */
 } job_t;
 
 static void job_free(job_t *j)
@@ -31,6 +32,7 @@ static void job_free(job_t *j)
     char *s[] = {j->type, j->title, j->content, j->channel, j->name, j->phone, j->region, j->location, j->idem};
     for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
         free(s[i]);
+    wz_calendar_release(j->cal);
     free(j);
 }
 
@@ -119,13 +121,22 @@ static void on_checked(const wz_db_result_t *res, const wz_db_error_t *err, void
         j->account_id = def->type == WZ_DB_T_INT ? def->u.i : 0; /* the channel's own account */
     }
     wz_intake_request_t req = {
-        .type = j->type, .channel = j->channel, .title = j->title, .content = j->content,
-        .account_id = j->account_id, .unit_id = j->unit_id, .category_id = j->category_id,
-        .citizen_id = ctx->who.id, .citizen_name = j->name, .contact_phone = j->phone, .region = j->region,
-        .location = j->location, .idempotency_key = j->idem,
+        .type = j->type,
+        .channel = j->channel,
+        .title = j->title,
+        .content = j->content,
+        .account_id = j->account_id,
+        .unit_id = j->unit_id,
+        .category_id = j->category_id,
+        .citizen_id = ctx->who.id,
+        .citizen_name = j->name,
+        .contact_phone = j->phone,
+        .region = j->region,
+        .location = j->location,
+        .idempotency_key = j->idem,
     };
-    int ret = wz_ticket_intake(ctx->worker->db, &ctx->server->calendar, ctx->server->seal_key, &req,
-                               wz_ctx_now(ctx), on_intake, j);
+    j->cal = wz_calendar_acquire(&ctx->server->calendar);
+    int ret = wz_ticket_intake(ctx->worker->db, j->cal, ctx->server->seal_key, &req, wz_ctx_now(ctx), on_intake, j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_intake(j, NULL, &e);
@@ -287,12 +298,13 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
     j->account_id = acc;
     wz_db_value_t p[] = {WZ_DB_INT(unit), WZ_DB_INT(cat), WZ_DB_INT(acc), WZ_DB_TEXT(j->channel)};
     wz_ctx_hold(ctx);
-    int ret = wz_db_run(ctx->worker->db,
-                        "SELECT (SELECT COUNT(*) FROM units WHERE id = ?), (SELECT COUNT(*) FROM categories WHERE id = ?), "
-                        "(SELECT CAST(id AS SIGNED) FROM accounts WHERE id = ? AND status = 'active'), "
-                        "(SELECT CAST(id AS SIGNED) FROM accounts WHERE platform = ? AND status = 'active' "
-                        "ORDER BY id LIMIT 1)",
-                        p, 4, on_checked, j);
+    int ret =
+        wz_db_run(ctx->worker->db,
+                  "SELECT (SELECT COUNT(*) FROM units WHERE id = ?), (SELECT COUNT(*) FROM categories WHERE id = ?), "
+                  "(SELECT CAST(id AS SIGNED) FROM accounts WHERE id = ? AND status = 'active'), "
+                  "(SELECT CAST(id AS SIGNED) FROM accounts WHERE platform = ? AND status = 'active' "
+                  "ORDER BY id LIMIT 1)",
+                  p, 4, on_checked, j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_checked(NULL, &e, j);

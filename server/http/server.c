@@ -59,6 +59,7 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
 {
     memset(server, 0, sizeof(*server));
     server->cfg = cfg;
+    wz_calendar_store_init(&server->calendar);
     wz_server_make_id_prefix(server->id_prefix, sizeof(server->id_prefix));
     if (wz_cidr_parse_list(cfg->metrics.allow, server->metrics_allow,
                            sizeof(server->metrics_allow) / sizeof(server->metrics_allow[0]),
@@ -145,6 +146,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_sla_timers_stop(worker->sla, NULL, NULL); /* nothing waits on it */
         worker->sla = NULL;
     }
+    if (worker->calendar_refresher != NULL) {
+        wz_calendar_refresher_stop(worker->calendar_refresher);
+        worker->calendar_refresher = NULL;
+    }
     wz_db_pool_close(worker->db, on_pool_closed, worker);
 }
 
@@ -218,6 +223,9 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         wz_sla_timers_options_t so = {(unsigned)cfg->sla.poll_ms, (unsigned)cfg->sla.batch, &server->sla_counters};
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
+    if (worker->index == 0)
+        worker->calendar_refresher = wz_calendar_refresher_start(&worker->loop, worker->db, &server->calendar,
+                                                                 (unsigned)cfg->sla.calendar_refresh_ms);
     if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {
         wz_error("cannot start worker thread %d", worker->index);
         abort();

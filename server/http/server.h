@@ -10,7 +10,8 @@
 #include "auth/identity.h"
 #include "common/config.h"
 #include "db/db.h"
-#include "sla/calendar.h"
+#include "sla/calendar_db.h"
+#include "sla/calendar_store.h"
 #include "sla/timers.h"
 #include "http/errors.h"
 #include "http/metrics.h"
@@ -42,6 +43,7 @@ struct wz_worker {
     uv_timer_t shutdown_timer;
     wz_db_pool_t *db;
     wz_sla_timers_t *sla; /* worker 0 only: one engine per process */
+    wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -67,7 +69,7 @@ struct wz_server {
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
     wz_sla_counters_t sla_counters;
-    wz_calendar_t calendar; /* loaded at start-up, then read-only for every loop */
+    wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
     uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
@@ -126,6 +128,8 @@ int wz_cidr_match(const wz_cidr_t *list, size_t n, const struct sockaddr *sa);
 /* response.c */
 /** Sends a JSON document (the reference is stolen) with the status. */
 void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc);
+/** Answers 204 No Content. */
+void wz_send_no_content(wz_ctx_t *ctx);
 /** Sends the one error shape; message NULL = the error's default text; field may be NULL. */
 void wz_send_error(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field);
 /** Same, on a bare request (before a ctx exists). */
@@ -158,6 +162,35 @@ void wz_handle_ticket_follow_up(wz_ctx_t *ctx);
 void wz_handle_ticket_rating(wz_ctx_t *ctx);
 void wz_handle_ticket_close(wz_ctx_t *ctx);
 void wz_handle_ticket_merge(wz_ctx_t *ctx);
+
+/* admin resources (server/admin/) */
+void wz_handle_units_list(wz_ctx_t *ctx);
+void wz_handle_unit_get(wz_ctx_t *ctx);
+void wz_handle_unit_create(wz_ctx_t *ctx);
+void wz_handle_unit_update(wz_ctx_t *ctx);
+void wz_handle_unit_delete(wz_ctx_t *ctx);
+void wz_handle_accounts_list(wz_ctx_t *ctx);
+void wz_handle_account_get(wz_ctx_t *ctx);
+void wz_handle_account_create(wz_ctx_t *ctx);
+void wz_handle_account_update(wz_ctx_t *ctx);
+void wz_handle_account_delete(wz_ctx_t *ctx);
+void wz_handle_categories_list(wz_ctx_t *ctx);
+void wz_handle_category_get(wz_ctx_t *ctx);
+void wz_handle_category_create(wz_ctx_t *ctx);
+void wz_handle_category_update(wz_ctx_t *ctx);
+void wz_handle_category_delete(wz_ctx_t *ctx);
+void wz_handle_routing_rules_list(wz_ctx_t *ctx);
+void wz_handle_routing_rule_get(wz_ctx_t *ctx);
+void wz_handle_routing_rule_create(wz_ctx_t *ctx);
+void wz_handle_routing_rule_update(wz_ctx_t *ctx);
+void wz_handle_routing_rule_delete(wz_ctx_t *ctx);
+void wz_handle_sla_policies_list(wz_ctx_t *ctx);
+void wz_handle_sla_policy_get(wz_ctx_t *ctx);
+void wz_handle_sla_policy_update(wz_ctx_t *ctx);
+void wz_handle_calendar_get(wz_ctx_t *ctx);
+void wz_handle_calendar_day_put(wz_ctx_t *ctx);
+void wz_handle_calendar_day_delete(wz_ctx_t *ctx);
+void wz_handle_calendar_periods_put(wz_ctx_t *ctx);
 
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */

@@ -1,5 +1,6 @@
 /* The ticket endpoints: the queue, one ticket, and every lifecycle action. Handlers are thin:
  * they read the path and body, hand over to server/tickets/, and render the outcome. */
+#include <stdlib.h>
 #include "http/server.h"
 #include "common/timefmt.h"
 #include "tickets/actions.h"
@@ -31,9 +32,16 @@ static wz_err_t err_of(wz_plan_outcome_t o)
 
 /* ---- actions ---- */
 
+/* what an action holds while it runs: the request, and the calendar its deadlines use */
+typedef struct {
+    wz_ctx_t *ctx;
+    const wz_calendar_t *cal;
+} act_job_t;
+
 static void on_acted(void *data, const wz_action_result_t *res, const wz_db_error_t *err)
 {
-    wz_ctx_t *ctx = data;
+    act_job_t *job = data;
+    wz_ctx_t *ctx = job->ctx;
     if (wz_ctx_gone(ctx))
         goto done;
     if (err != NULL) {
@@ -50,6 +58,8 @@ static void on_acted(void *data, const wz_action_result_t *res, const wz_db_erro
         json_object_set(doc, res->created_kind, res->created);
     wz_send_json(ctx, res->status, doc);
 done:
+    wz_calendar_release(job->cal);
+    free(job);
     wz_ctx_drop(ctx);
 }
 
@@ -71,14 +81,19 @@ static void act(wz_ctx_t *ctx, wz_action_t action, const char *sub_param)
         if (d != NULL && strcmp(d, "send_back") == 0)
             action = WZ_ACT_REVIEW_SEND_BACK;
     }
-    wz_action_request_t req = {.who = ctx->who, .ticket_id = id, .action = action, .args = ctx->body,
-                               .sub_id = sub, .now = wz_ctx_now(ctx)};
+    wz_action_request_t req = {
+        .who = ctx->who, .ticket_id = id, .action = action, .args = ctx->body, .sub_id = sub, .now = wz_ctx_now(ctx)};
     snprintf(req.client_ip, sizeof(req.client_ip), "%s", ctx->client_ip);
+    act_job_t *job = malloc(sizeof(*job));
+    if (job == NULL)
+        abort();
+    job->ctx = ctx;
+    job->cal = wz_calendar_acquire(&ctx->server->calendar);
     wz_ctx_hold(ctx);
-    int ret = wz_ticket_act(ctx->worker->db, &ctx->server->calendar, &req, on_acted, ctx);
+    int ret = wz_ticket_act(ctx->worker->db, job->cal, &req, on_acted, job);
     if (ret != WZ_DB_OK) {
         wz_db_error_t err = {.code = ret};
-        on_acted(ctx, NULL, &err);
+        on_acted(job, NULL, &err);
     }
 }
 
@@ -180,8 +195,8 @@ static int one_of(const char *v, const char *const *names)
 }
 
 static const char *const types[] = {"consultation", "help", "complaint", "suggestion", "report", "praise", NULL};
-static const char *const channels[] = {"wechat_oa", "weibo", "douyin", "toutiao", "miniprogram", "app", "web",
-                                       "hotline_12345", "other", NULL};
+static const char *const channels[] = {"wechat_oa", "weibo", "douyin",        "toutiao", "miniprogram",
+                                       "app",       "web",   "hotline_12345", "other",   NULL};
 static const char *const lights[] = {"green", "yellow", "red", NULL};
 
 /* Reads the queue's query parameters; answers 422 itself and returns -1 on a bad one. */

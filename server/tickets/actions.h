@@ -31,7 +31,7 @@ typedef struct wz_action_result {
 typedef void (*wz_action_cb)(void *data, const wz_action_result_t *res, const wz_db_error_t *err);
 
 /** Starts the action. Returns 0, or a WZ_DB_E* code when no connection can be had at once (cb
- * is then not called). */
+ * is then not called). cal must stay valid until cb has run. */
 int wz_ticket_act(wz_db_pool_t *pool, const wz_calendar_t *cal, const wz_action_request_t *req, wz_action_cb cb,
                   void *data);
 

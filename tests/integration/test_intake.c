@@ -214,7 +214,7 @@ int main(void)
         return 1;
     }
     wz_cal_init(&cal);
-    if (wz_calendar_load_db(admin, &cal, err, sizeof(err)) != 0) {
+    if (wz_calendar_load_db(admin, &cal, NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "calendar: %s\n", err);
         return 1;
     }
