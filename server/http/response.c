@@ -83,6 +83,19 @@ void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc)
     free(text);
 }
 
+void wz_send_no_content(wz_ctx_t *ctx)
+{
+    static h2o_generator_t generator = {generator_proceed, NULL};
+    h2o_req_t *req = ctx->req;
+    if (req == NULL)
+        return;
+    req->res.status = 204;
+    req->res.reason = reason_phrase(204);
+    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, H2O_STRLIT("no-store"), 1);
+    h2o_start_response(req, &generator);
+    h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
+}
+
 void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const char *field)
 {
     const wz_err_info_t *info = wz_err_info(err);

@@ -1,6 +1,7 @@
 /* The route table: every endpoint the server answers, in one place. api/openapi.yaml must list
  * the same paths (tests/integration/test_openapi.py checks). */
 #include "http/server.h"
+#include "admin/resources.h"
 #include "common/log.h"
 #include <stdlib.h>
 
@@ -37,6 +38,30 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/rating", "tickets.rating", wz_handle_ticket_rating, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/close", "tickets.close", wz_handle_ticket_close, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/merge", "tickets.merge", wz_handle_ticket_merge, 0);
+    /* admin resources: reads per resource's roles, writes by admins (server/admin/) */
+    wz_admin_init();
+#define CRUD(path, name, list, get, create, update, delete)                                                            \
+    ROUTE(WZ_METHOD_GET, "/api/v1/" path, name ".list", list, 0);                                                      \
+    ROUTE(WZ_METHOD_POST, "/api/v1/" path, name ".create", create, 0);                                                 \
+    ROUTE(WZ_METHOD_GET, "/api/v1/" path "/{id}", name ".get", get, 0);                                                \
+    ROUTE(WZ_METHOD_PATCH, "/api/v1/" path "/{id}", name ".update", update, 0);                                        \
+    ROUTE(WZ_METHOD_DELETE, "/api/v1/" path "/{id}", name ".delete", delete, 0)
+    CRUD("units", "units", wz_handle_units_list, wz_handle_unit_get, wz_handle_unit_create, wz_handle_unit_update,
+         wz_handle_unit_delete);
+    CRUD("accounts", "accounts", wz_handle_accounts_list, wz_handle_account_get, wz_handle_account_create,
+         wz_handle_account_update, wz_handle_account_delete);
+    CRUD("categories", "categories", wz_handle_categories_list, wz_handle_category_get, wz_handle_category_create,
+         wz_handle_category_update, wz_handle_category_delete);
+    CRUD("routing-rules", "routing_rules", wz_handle_routing_rules_list, wz_handle_routing_rule_get,
+         wz_handle_routing_rule_create, wz_handle_routing_rule_update, wz_handle_routing_rule_delete);
+#undef CRUD
+    ROUTE(WZ_METHOD_GET, "/api/v1/sla-policies", "sla_policies.list", wz_handle_sla_policies_list, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/sla-policies/{id}", "sla_policies.get", wz_handle_sla_policy_get, 0);
+    ROUTE(WZ_METHOD_PATCH, "/api/v1/sla-policies/{id}", "sla_policies.update", wz_handle_sla_policy_update, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/calendar", "calendar.get", wz_handle_calendar_get, 0);
+    ROUTE(WZ_METHOD_PUT, "/api/v1/calendar/days/{date}", "calendar.day_put", wz_handle_calendar_day_put, 0);
+    ROUTE(WZ_METHOD_DELETE, "/api/v1/calendar/days/{date}", "calendar.day_delete", wz_handle_calendar_day_delete, 0);
+    ROUTE(WZ_METHOD_PUT, "/api/v1/calendar/working-periods", "calendar.periods_put", wz_handle_calendar_periods_put, 0);
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);
         ROUTE(WZ_METHOD_POST, "/api/v1/debug/echo", "debug.echo", wz_handle_debug_echo, WZ_ROUTE_PUBLIC);
