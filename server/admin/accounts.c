@@ -96,7 +96,7 @@ static wz_admin_ops_t ops = {
     .in_use_by = "routing rules",
 };
 
-void wz_admin_accounts_init(void)
+const wz_table_t *wz_admin_accounts_init(void)
 {
     wz_table_build(&table);
     char sql[2048];
@@ -110,6 +110,7 @@ void wz_admin_accounts_init(void)
     if (list_sql == NULL)
         abort();
     ops.list_sql = list_sql;
+    return &table;
 }
 
 void wz_handle_accounts_list(wz_ctx_t *ctx)

@@ -84,9 +84,10 @@ static wz_admin_ops_t ops = {
     .in_use_by = "routing rules",
 };
 
-void wz_admin_categories_init(void)
+const wz_table_t *wz_admin_categories_init(void)
 {
     wz_table_build(&table);
+    return &table;
 }
 
 void wz_handle_categories_list(wz_ctx_t *ctx)

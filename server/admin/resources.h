@@ -5,11 +5,14 @@
 #include "admin/job.h"
 
 void wz_admin_init(void);
+/** A resource's table by its SQL name ("units"), after wz_admin_init; NULL if none (tests and
+ * fuzz targets check bodies against the real descriptions). */
+const wz_table_t *wz_admin_table(const char *name);
 
-void wz_admin_units_init(void);
-void wz_admin_accounts_init(void);
-void wz_admin_categories_init(void);
-void wz_admin_routing_rules_init(void);
-void wz_admin_sla_policies_init(void);
+const wz_table_t *wz_admin_units_init(void);
+const wz_table_t *wz_admin_accounts_init(void);
+const wz_table_t *wz_admin_categories_init(void);
+const wz_table_t *wz_admin_routing_rules_init(void);
+const wz_table_t *wz_admin_sla_policies_init(void);
 
 #endif

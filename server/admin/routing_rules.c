@@ -153,9 +153,10 @@ static wz_admin_ops_t ops = {
     .check = check,
 };
 
-void wz_admin_routing_rules_init(void)
+const wz_table_t *wz_admin_routing_rules_init(void)
 {
     wz_table_build(&table);
+    return &table;
 }
 
 void wz_handle_routing_rules_list(wz_ctx_t *ctx)

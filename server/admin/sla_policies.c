@@ -83,9 +83,10 @@ static wz_admin_ops_t ops = {
     .check = check,
 };
 
-void wz_admin_sla_policies_init(void)
+const wz_table_t *wz_admin_sla_policies_init(void)
 {
     wz_table_build(&table);
+    return &table;
 }
 
 void wz_handle_sla_policies_list(wz_ctx_t *ctx)

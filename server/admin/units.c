@@ -175,9 +175,10 @@ static wz_admin_ops_t ops = {
     .after = after,
 };
 
-void wz_admin_units_init(void)
+const wz_table_t *wz_admin_units_init(void)
 {
     wz_table_build(&table);
+    return &table;
 }
 
 void wz_handle_units_list(wz_ctx_t *ctx)
