@@ -90,8 +90,7 @@ void wz_admin_refuse(wz_db_txn_t *txn, wz_admin_job_t *job, wz_err_t err, const 
 void wz_admin_commit(wz_db_txn_t *txn, wz_admin_job_t *job, int status, json_t *answer);
 /** Sends the job's answer and frees it (after_commit hooks call it). */
 void wz_admin_reply(wz_admin_job_t *job);
-/** The value a record or the row before it has for a field (update merges): the record's if
- * present, else the before row's JSON value (NULL if neither). */
+/** Update hooks: a field of the row as it was before the update (its JSON value), or NULL. */
 const json_t *wz_admin_before(const wz_admin_job_t *job, const char *name);
 
 #endif
