@@ -1,4 +1,5 @@
 #include "auth/identity.h"
+#include "auth/session.h"
 #include <errno.h>
 #include <jwt.h>
 #include <stdio.h>
@@ -30,14 +31,15 @@ char *wz_token_issue(const char *secret, const wz_identity_t *who, int64_t now, 
     if (who->role != WZ_ROLE_CITIZEN && !wz_unit_path_valid(who->unit_path))
         return NULL;
     jwt_t *jwt = NULL;
-    char *out = NULL, sub[24];
+    char *out = NULL, sub[24], jti[23];
     if (jwt_new(&jwt) != 0)
         abort();
     snprintf(sub, sizeof(sub), "%lld", (long long)who->id);
+    wz_token_id(jti);
     if (jwt_add_grant(jwt, "sub", sub) != 0 || jwt_add_grant(jwt, "role", wz_role_name(who->role)) != 0 ||
         jwt_add_grant_int(jwt, "unit", (long)who->unit_id) != 0 ||
         jwt_add_grant(jwt, "upath", who->role == WZ_ROLE_CITIZEN ? "" : who->unit_path) != 0 ||
-        jwt_add_grant(jwt, "typ", "access") != 0 || jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
+        jwt_add_grant(jwt, "typ", "access") != 0 || jwt_add_grant(jwt, "jti", jti) != 0 || jwt_add_grant_int(jwt, "iat", (long)now) != 0 ||
         jwt_add_grant_int(jwt, "exp", (long)(now + ttl)) != 0 ||
         jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)secret, (int)strlen(secret)) != 0)
         goto done;

@@ -7,7 +7,7 @@
  *   role  citizen, staff, reviewer, dispatcher, supervisor, evaluator, admin
  *   unit  the user's unit id (0 for citizens)
  *   upath the unit's materialised path ("/1/5/7/"), so scope checks need no lookup
- *   iat, exp (and nbf when present), typ "access"
+ *   iat, exp (and nbf when present), typ "access", jti (a random id, for the audit trail)
  * libjwt 1.10 checks only the signature, so the algorithm and the times are checked here. */
 #include "tickets/lifecycle.h"
 #include <stddef.h>

@@ -35,6 +35,9 @@ typedef struct wz_config {
     struct {
         int enabled, poll_ms, batch, calendar_refresh_ms;
     } sla;
+    struct {
+        int access_ttl_s, refresh_ttl_s;
+    } auth;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

@@ -96,16 +96,18 @@ void wz_send_no_content(wz_ctx_t *ctx)
     h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);
 }
 
-void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const char *field)
+static void send_error(h2o_req_t *req, wz_err_t err, const char *message, const char *field, int retry_after)
 {
     const wz_err_info_t *info = wz_err_info(err);
     json_t *e = json_pack("{s:s, s:s}", "code", info->code, "message", message ? message : info->message);
     if (field != NULL)
         json_object_set_new(e, "field", json_string(field));
     json_t *doc = json_pack("{s:o}", "error", e);
-    if (info->retry_after > 0) {
+    if (retry_after <= 0)
+        retry_after = info->retry_after;
+    if (retry_after > 0) {
         char ra[16];
-        int n = snprintf(ra, sizeof(ra), "%d", info->retry_after);
+        int n = snprintf(ra, sizeof(ra), "%d", retry_after);
         h2o_iovec_t v = h2o_strdup(&req->pool, ra, (size_t)n);
         h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, v.base, v.len, 1);
     }
@@ -120,11 +122,23 @@ void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const 
     free(text);
 }
 
+void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const char *field)
+{
+    send_error(req, err, message, field, 0);
+}
+
 void wz_send_error(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field)
 {
     if (ctx->req == NULL)
         return;
-    wz_send_error_req(ctx->req, err, message, field);
+    send_error(ctx->req, err, message, field, 0);
+}
+
+void wz_send_error_retry(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field, int retry_after)
+{
+    if (ctx->req == NULL)
+        return;
+    send_error(ctx->req, err, message, field, retry_after);
 }
 
 void wz_send_db_error(wz_ctx_t *ctx, const wz_db_error_t *err)

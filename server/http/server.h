@@ -132,6 +132,8 @@ void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc);
 void wz_send_no_content(wz_ctx_t *ctx);
 /** Sends the one error shape; message NULL = the error's default text; field may be NULL. */
 void wz_send_error(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field);
+/** Same, with Retry-After: retry_after seconds instead of the error's default. */
+void wz_send_error_retry(wz_ctx_t *ctx, wz_err_t err, const char *message, const char *field, int retry_after);
 /** Same, on a bare request (before a ctx exists). */
 void wz_send_error_req(h2o_req_t *req, wz_err_t err, const char *message, const char *field);
 /** Sends a body with an explicit content type. */
@@ -145,6 +147,10 @@ void wz_handle_readyz(wz_ctx_t *ctx);
 void wz_handle_metrics(wz_ctx_t *ctx);
 void wz_handle_debug_sleep(wz_ctx_t *ctx);
 void wz_handle_debug_echo(wz_ctx_t *ctx);
+void wz_handle_auth_login(wz_ctx_t *ctx);
+void wz_handle_auth_refresh(wz_ctx_t *ctx);
+void wz_handle_auth_logout(wz_ctx_t *ctx);
+void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
