@@ -153,6 +153,22 @@ static void bumped(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_erro
     wz_db_txn_exec(txn, sql_revision, NULL, 0, finish_with_revision);
 }
 
+/* every change records itself (audit_log, the route's name) and raises the revision */
+static void audited(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    if (!failed(txn, err))
+        wz_db_txn_exec(txn, sql_bump, NULL, 0, bumped);
+}
+
+static void audit_then_bump(wz_db_txn_t *txn, wz_admin_job_t *job)
+{
+    cal_req_t *r = req_of(job);
+    json_t *body = job->ctx->body;
+    wz_admin_audit(txn, job, "calendar", r->date[0] ? r->date : "working_periods",
+                   json_is_object(body) ? json_incref(body) : NULL, audited);
+}
+
 /* ---- GET /calendar ---- */
 
 static void got_days(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -241,7 +257,7 @@ static void day_read_back(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_
     if (failed(txn, err))
         return;
     json_object_set_new(req_of(job)->doc, "day", res->nrows ? day_json(res, 0) : json_null());
-    wz_db_txn_exec(txn, sql_bump, NULL, 0, bumped);
+    audit_then_bump(txn, job);
 }
 
 static void day_put(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -308,7 +324,7 @@ static void day_deleted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db
         wz_admin_refuse(txn, job, WZ_ERR_NOT_FOUND, NULL, "%s is not a special date", req_of(job)->date);
         return;
     }
-    wz_db_txn_exec(txn, sql_bump, NULL, 0, bumped);
+    audit_then_bump(txn, job);
 }
 
 static void delete_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -345,7 +361,7 @@ static void periods_read_back(wz_db_txn_t *txn, const wz_db_result_t *res, const
     if (failed(txn, err))
         return;
     json_object_set_new(req_of(job)->doc, "working_periods", periods_json(res));
-    wz_db_txn_exec(txn, sql_bump, NULL, 0, bumped);
+    audit_then_bump(txn, job);
 }
 
 static void period_added(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)

@@ -1,4 +1,5 @@
 #include "admin/job.h"
+#include "auth/audit.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,10 +11,10 @@
 #define ER_NO_REFERENCED_ROW_2 1452
 #define ER_CONSTRAINT_FAILED 4025
 
-enum { S_LOCK, S_CHECK, S_IN_USE, S_INSERT, S_UPDATE, S_DELETE, S_AFTER, S_READ, S_END };
-static const int plan_create[] = {S_CHECK, S_INSERT, S_AFTER, S_READ, S_END};
-static const int plan_update[] = {S_LOCK, S_CHECK, S_UPDATE, S_AFTER, S_READ, S_END};
-static const int plan_delete[] = {S_IN_USE, S_DELETE, S_END};
+enum { S_LOCK, S_CHECK, S_IN_USE, S_INSERT, S_UPDATE, S_DELETE, S_AFTER, S_AUDIT, S_READ, S_END };
+static const int plan_create[] = {S_CHECK, S_INSERT, S_AFTER, S_AUDIT, S_READ, S_END};
+static const int plan_update[] = {S_LOCK, S_CHECK, S_UPDATE, S_AFTER, S_AUDIT, S_READ, S_END};
+static const int plan_delete[] = {S_IN_USE, S_DELETE, S_AUDIT, S_END};
 
 typedef struct {
     wz_admin_job_t job;
@@ -173,7 +174,43 @@ static void step_deleted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
         wz_admin_refuse(txn, job, WZ_ERR_NOT_FOUND, NULL, "no such %s", job->ops->table->what);
         return;
     }
-    wz_admin_commit(txn, job, 204, NULL);
+    job->status = 204;
+    wz_admin_next(txn, job);
+}
+
+static void step_audited(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    if (!step_failed(txn, err))
+        wz_admin_next(txn, wz_db_txn_data(txn));
+}
+
+void wz_admin_audit(wz_db_txn_t *txn, wz_admin_job_t *job, const char *target_type, const char *target_id,
+                    json_t *payload, wz_db_txn_step_fn next)
+{
+    wz_ctx_t *ctx = job->ctx;
+    char *text = payload ? json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(payload);
+    wz_db_value_t p[WZ_AUDIT_NPARAMS];
+    wz_audit_params(p, ctx->who.id, wz_role_name(ctx->who.role), ctx->who.unit_id,
+                    ctx->route ? ctx->route->name : "admin", target_type, target_id, ctx->client_ip, text);
+    wz_db_txn_exec(txn, wz_audit_insert_sql, p, WZ_AUDIT_NPARAMS, next);
+    free(text); /* the statement call copied it */
+}
+
+/* what the request asked for, with secrets left out */
+static json_t *audit_payload(const wz_admin_job_t *job)
+{
+    const wz_table_t *t = job->ops->table;
+    if (!json_is_object(job->ctx->body))
+        return NULL;
+    json_t *copy = json_deep_copy(job->ctx->body);
+    for (size_t i = 0; i < t->ncols; i++)
+        if (t->cols[i].kind == WZ_COL_SECRET && json_object_get(copy, t->cols[i].name) != NULL)
+            json_object_set_new(
+                copy, t->cols[i].name,
+                json_string(json_is_null(json_object_get(copy, t->cols[i].name)) ? "(removed)" : "(replaced)"));
+    return copy;
 }
 
 static void step_in_use(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -244,6 +281,12 @@ static void run_stage(wz_db_txn_t *txn, wz_admin_job_t *job)
         else
             wz_admin_next(txn, job);
         return;
+    case S_AUDIT: {
+        char target[24];
+        snprintf(target, sizeof(target), "%lld", (long long)job->id);
+        wz_admin_audit(txn, job, t->table, target, audit_payload(job), step_audited);
+        return;
+    }
     case S_READ:
         wz_db_txn_exec(txn, t->sql_get, &id, 1, step_read);
         return;

@@ -6,9 +6,11 @@
  * hooks in wz_admin_ops_t; wz_admin_create / update / delete / get / list do the rest:
  *   403 unless the caller may (writes: admins; reads: ops->read_roles)
  *   422 for the body (wz_record_parse, or ops->parse)
- *   create: check hook -> INSERT -> after hook -> read back -> commit -> 201 {one: row}
- *   update: lock the row (404) -> check hook -> UPDATE -> after hook -> read back -> 200
- *   delete: in_use_sql (409 when it counts any) -> DELETE (404 when nothing went) -> 204
+ *   create: check hook -> INSERT -> after hook -> audit -> read back -> commit -> 201 {one: row}
+ *   update: lock the row (404) -> check hook -> UPDATE -> after hook -> audit -> read back -> 200
+ *   delete: in_use_sql (409 when it counts any) -> DELETE (404 when nothing went) -> audit -> 204
+ *   the audit row (audit_log: the route's name, the caller, the body without secrets) is part of
+ *   the same transaction
  *   a duplicate key is 409 conflict naming table->dup_field; a missing foreign row is 422
  *   naming table->fk_field; a row still in use (a foreign key from elsewhere) is 409 conflict.
  * Hooks run inside the transaction, may run statements with wz_db_txn_exec, and end with
@@ -88,6 +90,10 @@ void wz_admin_refuse(wz_db_txn_t *txn, wz_admin_job_t *job, wz_err_t err, const 
     __attribute__((format(printf, 5, 6)));
 /** Commits with this answer (the reference is stolen) and status. */
 void wz_admin_commit(wz_db_txn_t *txn, wz_admin_job_t *job, int status, json_t *answer);
+/** Writes the audit row of the request (action = the route's name, actor = the caller) with
+ * payload (stolen; may be NULL), then goes on with next. Every write records itself this way. */
+void wz_admin_audit(wz_db_txn_t *txn, wz_admin_job_t *job, const char *target_type, const char *target_id,
+                    json_t *payload, wz_db_txn_step_fn next);
 /** Sends the job's answer and frees it (after_commit hooks call it). */
 void wz_admin_reply(wz_admin_job_t *job);
 /** Update hooks: a field of the row as it was before the update (its JSON value), or NULL. */

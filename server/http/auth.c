@@ -11,6 +11,7 @@
  * access token built from the user as the database has it now (role, unit, unit path). A token
  * presented a second time revokes its whole family: it was copied. logout revokes the family.
  * See docs/security.md. */
+#include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
 #include "db/txn.h"
@@ -53,8 +54,6 @@ static const char sql_token_find[] =
 static const char sql_token_use[] = "UPDATE refresh_tokens SET used_at = UTC_TIMESTAMP(6) WHERE id = ?";
 static const char sql_family_revoke[] =
     "UPDATE refresh_tokens SET revoked_at = UTC_TIMESTAMP(6) WHERE family_id = ? AND revoked_at IS NULL";
-static const char sql_audit[] = "INSERT INTO audit_log (actor_id, actor_role, unit_id, action, target_type, target_id, "
-                                "client_ip) VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 typedef enum { OUT_OK, OUT_BAD_LOGIN, OUT_BAD_REFRESH, OUT_REVOKED } outcome_t;
 
@@ -108,18 +107,13 @@ static void audit(wz_db_txn_t *txn, auth_job_t *j, const char *action, wz_db_txn
     char target[24];
     snprintf(target, sizeof(target), "%lld", (long long)j->user_id);
     int known = j->user_id > 0;
-    wz_db_value_t p[] = {
-        known ? WZ_DB_INT(j->user_id) : WZ_DB_NULL(),
-        WZ_DB_TEXT(!known          ? "anonymous"
-                   : j->role_known ? wz_role_name(j->role)
-                                   : "user"),
-        known && j->unit_id > 0 ? WZ_DB_INT(j->unit_id) : WZ_DB_NULL(),
-        WZ_DB_TEXT(action),
-        WZ_DB_TEXT("user"),
-        WZ_DB_TEXT(known ? target : j->username),
-        WZ_DB_TEXT(j->ctx->client_ip),
-    };
-    wz_db_txn_exec(txn, sql_audit, p, 7, next);
+    wz_db_value_t p[WZ_AUDIT_NPARAMS];
+    wz_audit_params(p, j->user_id,
+                    !known          ? "anonymous"
+                    : j->role_known ? wz_role_name(j->role)
+                                    : "user",
+                    known ? j->unit_id : 0, action, "user", known ? target : j->username, j->ctx->client_ip, NULL);
+    wz_db_txn_exec(txn, wz_audit_insert_sql, p, WZ_AUDIT_NPARAMS, next);
 }
 
 /* ---- answers ---- */

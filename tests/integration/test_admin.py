@@ -86,6 +86,9 @@ class Units(AdminBase):
         self.assertEqual((changed["name"], changed["accepts_direct"], changed["path"]),
                          ("改名后的单位", False, u["path"]))
         self.assertEqual(self.ok("admin", "DELETE", f"/units/{u['id']}", want=204), None)
+        actions = self.db.query(f"SELECT action FROM audit_log WHERE target_type = 'units' AND target_id = '{u['id']}' "
+                                "ORDER BY id").split()
+        self.assertEqual(actions, ["units.create", "units.update", "units.delete"])
         status, _, body = self.call("admin", "GET", f"/units/{u['id']}")
         self.assertError(status, body, 404, "not_found")
         status, _, body = self.call("admin", "DELETE", f"/units/{u['id']}")
@@ -187,6 +190,12 @@ class Accounts(AdminBase):
         self.assertEqual(self.db.query(f"SELECT HEX(secret_box) FROM accounts WHERE id = {a['id']}").strip(), raw[0])
         c = self.ok("admin", "PATCH", f"/accounts/{a['id']}", {"secrets": None})["account"]
         self.assertFalse(c["has_secrets"])
+        # every change is audited, with the caller and what was asked, never the secrets
+        rows = self.db.query("SELECT action, actor_role, JSON_EXTRACT(payload, '$.secrets') FROM audit_log "
+                             f"WHERE target_type = 'accounts' AND target_id = '{a['id']}' ORDER BY id").splitlines()
+        self.assertEqual(rows, ['accounts.create\tadmin\t"(replaced)"', 'accounts.update\tadmin\tNULL',
+                                'accounts.update\tadmin\t"(removed)"'])
+        self.assertNotIn("wx-token-123", self.db.query("SELECT payload FROM audit_log"))
 
     def test_bad_input(self):
         base = {"unit_id": "3", "platform": "weibo", "name": "x", "platform_account_id": "weibo_new"}
@@ -356,6 +365,9 @@ class Calendar(AdminBase):
         self.ok("admin", "PUT", "/calendar/days/2026-12-05", {"kind": "work", "name": "调休"})
         self.assertEqual(self.deadline(friday), "2026-12-05T16:00:00+08:00")
         self.ok("admin", "DELETE", "/calendar/days/2026-12-05", want=204)
+        audit = self.db.query("SELECT action, target_id, JSON_UNQUOTE(JSON_EXTRACT(payload, '$.kind')) FROM audit_log "
+                              "WHERE target_type = 'calendar' AND target_id = '2026-12-05' ORDER BY id").splitlines()
+        self.assertEqual(audit, ["calendar.day_put\t2026-12-05\twork", "calendar.day_delete\t2026-12-05\tNULL"])
 
     def test_working_hours(self):
         cal = self.ok("admin", "GET", "/calendar")
