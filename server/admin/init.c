@@ -3,7 +3,7 @@
 #include <string.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const wz_table_t *tables[5];
+static const wz_table_t *tables[6];
 
 static void build(void)
 {
@@ -12,6 +12,7 @@ static void build(void)
     tables[2] = wz_admin_categories_init();
     tables[3] = wz_admin_routing_rules_init();
     tables[4] = wz_admin_sla_policies_init();
+    tables[5] = wz_admin_users_init();
 }
 
 void wz_admin_init(void)

@@ -205,6 +205,8 @@ static json_t *audit_payload(const wz_admin_job_t *job)
     if (!json_is_object(job->ctx->body))
         return NULL;
     json_t *copy = json_deep_copy(job->ctx->body);
+    if (json_object_get(copy, "password") != NULL) /* users: never a password, not even hashed */
+        json_object_set_new(copy, "password", json_string("(set)"));
     for (size_t i = 0; i < t->ncols; i++)
         if (t->cols[i].kind == WZ_COL_SECRET && json_object_get(copy, t->cols[i].name) != NULL)
             json_object_set_new(
@@ -389,6 +391,21 @@ static void start_write(wz_ctx_t *ctx, const wz_admin_ops_t *ops, int creating, 
             job_free(job);
             return;
         }
+    }
+    if (ops->prepare != NULL && plan != plan_delete) {
+        ops->prepare(job, wz_admin_prepared);
+        return;
+    }
+    start(job, step_first_crud);
+}
+
+void wz_admin_prepared(wz_admin_job_t *job, int ok)
+{
+    if (!ok || wz_ctx_gone(job->ctx)) {
+        if (!wz_ctx_gone(job->ctx))
+            wz_send_error(job->ctx, WZ_ERR_INTERNAL, NULL, NULL);
+        job_free(job);
+        return;
     }
     start(job, step_first_crud);
 }

@@ -30,6 +30,9 @@ typedef struct wz_admin_ops {
     /* turns the body into the record instead of wz_record_parse (resources whose JSON is not
      * their columns); 0 or -1 with e filled */
     int (*parse)(wz_admin_job_t *job, const json_t *body, wz_record_error_t *e);
+    /* work to do before the transaction starts, off the loop if it is slow (hashing a password);
+     * it ends by calling done(job, ok) on the loop */
+    void (*prepare)(wz_admin_job_t *job, void (*done)(wz_admin_job_t *job, int ok));
     wz_admin_hook_fn check; /* before the write */
     wz_admin_hook_fn after; /* after the write, before the read-back */
     /* a filtered list: the SQL (table->sql_select + WHERE + ORDER BY, static) and its
@@ -77,6 +80,8 @@ void wz_admin_delete(wz_ctx_t *ctx, const wz_admin_ops_t *ops);
 void wz_admin_get(wz_ctx_t *ctx, const wz_admin_ops_t *ops);
 void wz_admin_list(wz_ctx_t *ctx, const wz_admin_ops_t *ops);
 
+/** Where a prepare hook goes on: starts the transaction (ok) or answers 500. */
+void wz_admin_prepared(wz_admin_job_t *job, int ok);
 /** 403 unless the caller is an admin; returns 1 when it answered. */
 int wz_admin_forbid_unless_admin(wz_ctx_t *ctx);
 /** A job for a resource's own transaction (the calendar's). */

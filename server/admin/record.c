@@ -148,7 +148,11 @@ int wz_table_col(const wz_table_t *t, const char *name)
 
 static int fail(wz_record_error_t *e, const char *field, const char *fmt, const char *arg)
 {
-    e->field = field;
+    e->field = NULL;
+    if (field != NULL) {
+        snprintf(e->field_buf, sizeof(e->field_buf), "%s", field);
+        e->field = e->field_buf;
+    }
     snprintf(e->message, sizeof(e->message), fmt, arg);
     return -1;
 }

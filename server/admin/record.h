@@ -75,7 +75,8 @@ typedef struct wz_record {
 
 /** What is wrong with a body: the field (NULL for the whole body) and why. */
 typedef struct wz_record_error {
-    const char *field;
+    const char *field; /* NULL or field_buf: the error does not point into the body */
+    char field_buf[72];
     char message[200];
 } wz_record_error_t;
 

@@ -11,7 +11,7 @@
 #include <sodium.h>
 
 static const uint8_t key[WZ_SEAL_KEY_BYTES] = {9, 8, 7};
-static const char *const tables[] = {"units", "accounts", "categories", "routing_rules", "sla_policies"};
+static const char *const tables[] = {"units", "accounts", "categories", "routing_rules", "sla_policies", "users"};
 
 static void check_params(const wz_db_value_t *p, size_t n)
 {

@@ -418,5 +418,83 @@ class Calendar(AdminBase):
         self.assertIn("calendar: revision", self.server.logs())
 
 
+class Users(AdminBase):
+    def login(self, username, password):
+        return self.server.json("POST", "/api/v1/auth/login", {"username": username, "password": password})
+
+    def test_create_grant_disable_and_sign_in(self):
+        u = self.ok("admin", "POST", "/users", {"username": "new.staff", "display_name": "新办理员", "role": "staff",
+                                                "unit_id": 4, "password": "a-long-secret-1"}, 201)["user"]
+        self.assertEqual((u["username"], u["role"], u["unit_id"], u["unit_name"], u["disabled"]),
+                         ("new.staff", "staff", "4", "示范市人力资源和社会保障局", False))
+        self.assertFalse({"password", "password_hash"} & set(u))
+        status, _, s = self.login("new.staff", "a-long-secret-1")
+        self.assertEqual(status, 200, s)
+        self.assertEqual((s["user"]["role"], s["user"]["unit_path"]), ("staff", "/1/4/"))
+        # a role grant: the next refresh carries it
+        g = self.ok("admin", "PATCH", f"/users/{u['id']}", {"role": "reviewer"})["user"]
+        self.assertEqual((g["role"], g["unit_id"]), ("reviewer", "4"))
+        status, _, r = self.server.json("POST", "/api/v1/auth/refresh", {"refresh_token": s["refresh_token"]})
+        self.assertEqual((status, r["user"]["role"]), (200, "reviewer"))
+        # a new password ends the sessions and replaces the old one
+        self.ok("admin", "PATCH", f"/users/{u['id']}", {"password": "another-secret-2"})
+        status, _, _ = self.server.json("POST", "/api/v1/auth/refresh", {"refresh_token": r["refresh_token"]})
+        self.assertEqual(status, 401)
+        self.assertEqual(self.login("new.staff", "a-long-secret-1")[0], 401)
+        status, _, s = self.login("new.staff", "another-secret-2")
+        self.assertEqual(status, 200, s)
+        # disabled: no sign-in, no refresh
+        self.ok("admin", "PATCH", f"/users/{u['id']}", {"disabled": True})
+        self.assertEqual(self.server.json("POST", "/api/v1/auth/refresh", {"refresh_token": s["refresh_token"]})[0], 401)
+        self.assertEqual(self.login("new.staff", "another-secret-2")[0], 401)
+        payloads = self.db.query(f"SELECT action, payload FROM audit_log WHERE target_type = 'users' "
+                                 f"AND target_id = '{u['id']}' ORDER BY id")
+        self.assertIn('"password":"(set)"', payloads)
+        self.assertNotIn("secret", payloads)
+        self.assertEqual([line.split("\t")[0] for line in payloads.splitlines()],
+                         ["users.create", "users.update", "users.update", "users.update"])
+
+    def test_bad_users(self):
+        base = {"username": "someone", "role": "staff", "unit_id": 3, "password": "a-long-secret-1"}
+        for change, want, field in [({"password": "short"}, 422, "password"),
+                                    ({"password": "xxsomeone-xx"}, 422, "password"),
+                                    ({"password": None}, 422, "password"),
+                                    ({"unit_id": None}, 422, "unit_id"),
+                                    ({"unit_id": 999999}, 422, "unit_id"),
+                                    ({"username": "staff_zjj"}, 409, "username"),
+                                    ({"username": "has space"}, 422, "username"),
+                                    ({"role": "citizen"}, 422, "role"),
+                                    ({"password_hash": "$argon2id$"}, 422, "password_hash")]:
+            doc = {k: v for k, v in dict(base, **change).items() if v is not None}
+            status, _, body = self.call("admin", "POST", "/users", doc)
+            self.assertEqual(status, want, (change, body))
+            self.assertEqual(body["error"].get("field"), field, change)
+        admin_id = self.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
+        for change, field in [({"role": "staff", "unit_id": 1}, "role"), ({"disabled": True}, "disabled")]:
+            status, _, body = self.call("admin", "PATCH", f"/users/{admin_id}", change)
+            self.assertError(status, body, 422, "validation_failed")
+            self.assertEqual(body["error"]["field"], field)
+        status, _, body = self.call("admin", "PATCH", f"/users/{admin_id}", {"username": "root"})
+        self.assertError(status, body, 422, "validation_failed")
+        self.assertEqual(self.ok("admin", "PATCH", f"/users/{admin_id}", {"display_name": "管理员"})["user"]["role"],
+                         "admin")
+        admin = self.ok("admin", "POST", "/users", {"username": "second_admin", "role": "admin",
+                                                   "password": "a-long-secret-9"}, 201)["user"]
+        self.assertIsNone(admin["unit_id"])  # an admin needs no unit
+
+    def test_who_reads_and_filters(self):
+        for who in ("dispatcher", "supervisor", "staff_zjj"):
+            status, _, body = self.call(who, "GET", "/users")
+            self.assertError(status, body, 403, "forbidden")
+        reviewers = self.ok("admin", "GET", "/users?role=reviewer")["items"]
+        self.assertLessEqual({"reviewer_zjj", "reviewer_rsj", "reviewer_dcjy"}, {u["username"] for u in reviewers})
+        self.assertEqual({u["role"] for u in reviewers}, {"reviewer"})
+        self.assertEqual({u["username"] for u in self.ok("admin", "GET", "/users?unit_id=3&role=staff")["items"]},
+                         {"staff_zjj"})
+        self.assertTrue(all("password_hash" not in u for u in self.ok("admin", "GET", "/users")["items"]))
+        status, _, body = self.call("admin", "GET", "/users?role=citizen")
+        self.assertError(status, body, 422, "validation_failed")
+
+
 if __name__ == "__main__":
     unittest.main()

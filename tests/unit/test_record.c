@@ -34,8 +34,8 @@ static void test_sql_is_built_from_the_description(void)
     CHECK(strstr(u->sql_select, "CAST(UNIX_TIMESTAMP(created_at) AS SIGNED)") != NULL);
     CHECK(strstr(u->sql_list, "ORDER BY path") != NULL);
     CHECK_STR(u->sql_delete, "DELETE FROM units WHERE id = ?");
-    const char *names[] = {"units", "accounts", "categories", "routing_rules", "sla_policies"};
-    for (size_t i = 0; i < 5; i++) {
+    const char *names[] = {"units", "accounts", "categories", "routing_rules", "sla_policies", "users"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         const wz_table_t *t = wz_admin_table(names[i]);
         CHECK(t != NULL);
         CHECK_INT(count_marks(t->sql_insert), t->ninsert);
@@ -48,6 +48,10 @@ static void test_sql_is_built_from_the_description(void)
     CHECK(strstr(r->sql_select, "IF(kind = 'keyword', match_text, NULL)") != NULL);
     CHECK(strstr(wz_admin_table("accounts")->sql_select, "secret_box IS NOT NULL") != NULL);
     CHECK(wz_admin_table("tickets") == NULL);
+    /* a user's password hash is written, never read */
+    const wz_table_t *users = wz_admin_table("users");
+    CHECK(strstr(users->sql_insert, "password_hash") != NULL);
+    CHECK(strstr(users->sql_select, "password_hash") == NULL);
 }
 
 static void test_bodies_are_checked_strictly(void)

@@ -1,4 +1,5 @@
 /* Refresh tokens and login throttling (auth/session.c). */
+#include "auth/password.h"
 #include "auth/session.h"
 #include "check.h"
 #include <sodium.h>
@@ -51,11 +52,25 @@ static void test_throttling(void)
         CHECK(wz_login_lock_seconds(n, 0) >= wz_login_lock_seconds(n - 1, 0));
 }
 
+static void test_password_rules(void)
+{
+    CHECK(wz_password_weak("short", "bob") != NULL);
+    CHECK(wz_password_weak("123456789", "bob") != NULL);
+    CHECK(wz_password_weak("1234567890", "bob") == NULL);
+    CHECK(wz_password_weak("密码密码密码密码密码", "bob") == NULL); /* ten characters, thirty bytes */
+    CHECK(wz_password_weak("密码密码密码密码密", "bob") != NULL);
+    CHECK(wz_password_weak("my-STAFF_ZJJ-pass", "staff_zjj") != NULL);
+    CHECK(wz_password_weak("my-staff-zjj-pass", "staff_zjj") == NULL);
+    CHECK(wz_password_weak("abababababab", "ab") == NULL); /* names under 3 characters are not searched */
+    CHECK(wz_password_weak("abcdefghijk", NULL) == NULL);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
         return 1;
     RUN(test_refresh_tokens);
     RUN(test_throttling);
+    RUN(test_password_rules);
     return CHECK_DONE();
 }
