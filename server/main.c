@@ -8,6 +8,7 @@
 #include "demo/demo.h"
 #include "http/server.h"
 #include "sla/calendar_db.h"
+#include <curl/curl.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -194,6 +195,15 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
             free(key);
         }
     }
+    if (cfg->demo && cfg->miniprogram_appid[0] == '\0') {
+        /* the demo mini-program (clients/miniprogram) signs in with these, against a fake WeChat */
+        free(cfg->miniprogram_appid);
+        cfg->miniprogram_appid = strdup(WZ_DEMO_MINIPROGRAM_APPID);
+        if (cfg->miniprogram_secret[0] == '\0') {
+            free(cfg->miniprogram_secret);
+            cfg->miniprogram_secret = strdup(WZ_DEMO_MINIPROGRAM_SECRET);
+        }
+    }
     if (wz_config_validate(cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "wenzheng: configuration: %s\n", err);
         return 2;
@@ -324,6 +334,10 @@ int main(int argc, char **argv)
     const char *cmd = argv[optind];
     if (sodium_init() < 0) {
         fprintf(stderr, "wenzheng: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "wenzheng: libcurl failed to initialise\n");
         return 1;
     }
     if (mysql_library_init(0, NULL, NULL) != 0) {

@@ -19,6 +19,8 @@ typedef struct wz_config {
     char *secret_key;
     char *admin_password;
     int debug_endpoints;
+    char *wechat_api_base, *miniprogram_appid, *miniprogram_secret;
+    int wechat_timeout_ms;
     struct {
         char *socket, *host, *name, *user, *password;
         char *migrate_user, *migrate_password, *app_host;

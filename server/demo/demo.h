@@ -9,6 +9,11 @@
 
 /** Reads data_dir/demo-keys.json, creating it (mode 0600) with fresh random keys if absent.
  * The returned strings are malloc'd. */
+/* The demo mini-program's AppID and AppSecret: demo mode uses them when none are configured. The
+ * secret is not a secret: real WeChat knows no such app, only a fake WeChat API does. */
+#define WZ_DEMO_MINIPROGRAM_APPID "wx00000000000de0a0"
+#define WZ_DEMO_MINIPROGRAM_SECRET "demo-miniprogram-secret-00000000"
+
 int wz_demo_keys(const char *data_dir, char **jwt_secret, char **secret_key, char *err, size_t errlen);
 /** Loads schema/seed/demo.sql, the demo users (all with password) and their ticket history into
  * an empty database, in one transaction. Returns 1 if seeded, 0 if the database already had units

@@ -14,6 +14,8 @@
 #include "auth/audit.h"
 #include "auth/password.h"
 #include "auth/session.h"
+#include "auth/wechat.h"
+#include "common/log.h"
 #include "db/txn.h"
 #include "http/server.h"
 #include <pthread.h>
@@ -37,6 +39,13 @@ static const char sql_login_facts[] =
 static const char sql_user[] = "SELECT u.role, CAST(COALESCE(u.unit_id, 0) AS SIGNED), COALESCE(n.path, ''), "
                                "u.disabled, u.display_name, u.username, COALESCE(n.name, '') "
                                "FROM users u LEFT JOIN units n ON n.id = u.unit_id WHERE u.id = ?";
+static const char sql_citizen[] = "SELECT disabled FROM citizens WHERE id = ?";
+/* one row per WeChat identity: the unionid (one person across the government's apps) or the
+ * app's openid; LAST_INSERT_ID(id) makes the insert id the citizen's id on both paths */
+static const char sql_citizen_upsert[] =
+    "INSERT INTO citizens (appid, openid, unionid, last_login_at) VALUES (?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) "
+    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), last_login_at = VALUES(last_login_at), "
+    "unionid = COALESCE(unionid, VALUES(unionid))";
 static const char sql_fail_count[] =
     "INSERT INTO login_failures (scope, subject, failures, last_at) VALUES (?, ?, 1, UTC_TIMESTAMP(6)) "
     "ON DUPLICATE KEY UPDATE failures = IF(last_at < UTC_TIMESTAMP(6) - INTERVAL 1 DAY, 1, failures + 1), "
@@ -55,7 +64,7 @@ static const char sql_token_use[] = "UPDATE refresh_tokens SET used_at = UTC_TIM
 static const char sql_family_revoke[] =
     "UPDATE refresh_tokens SET revoked_at = UTC_TIMESTAMP(6) WHERE family_id = ? AND revoked_at IS NULL";
 
-typedef enum { OUT_OK, OUT_BAD_LOGIN, OUT_BAD_REFRESH, OUT_REVOKED } outcome_t;
+typedef enum { OUT_OK, OUT_BAD_LOGIN, OUT_BAD_REFRESH, OUT_REVOKED, OUT_BLOCKED } outcome_t;
 
 typedef struct {
     wz_ctx_t *ctx;
@@ -68,6 +77,8 @@ typedef struct {
     int64_t user_id, unit_id;
     wz_role_t role;
     int role_known; /* the user row was read (else the audit says "user") */
+    int citizen;    /* the subject is a citizen (citizens.id in user_id), not a user */
+    char openid[WZ_WECHAT_ID_MAX + 1], unionid[WZ_WECHAT_ID_MAX + 1];
     int disabled;
     char unit_path[WZ_UNIT_PATH_MAX], display_name[128];
     /* the session */
@@ -108,11 +119,9 @@ static void audit(wz_db_txn_t *txn, auth_job_t *j, const char *action, wz_db_txn
     snprintf(target, sizeof(target), "%lld", (long long)j->user_id);
     int known = j->user_id > 0;
     wz_db_value_t p[WZ_AUDIT_NPARAMS];
-    wz_audit_params(p, j->user_id,
-                    !known          ? "anonymous"
-                    : j->role_known ? wz_role_name(j->role)
-                                    : "user",
-                    known ? j->unit_id : 0, action, "user", known ? target : j->username, j->ctx->client_ip, NULL);
+    const char *role = !known ? "anonymous" : j->citizen ? "citizen" : j->role_known ? wz_role_name(j->role) : "user";
+    wz_audit_params(p, j->user_id, role, known ? j->unit_id : 0, action, j->citizen ? "citizen" : "user",
+                    known ? target : j->username, j->ctx->client_ip, NULL);
     wz_db_txn_exec(txn, wz_audit_insert_sql, p, WZ_AUDIT_NPARAMS, next);
 }
 
@@ -122,6 +131,11 @@ static void send_session(auth_job_t *j)
 {
     wz_ctx_t *ctx = j->ctx;
     const wz_config_t *cfg = ctx->server->cfg;
+    if (j->citizen) {
+        j->role = WZ_ROLE_CITIZEN;
+        j->unit_id = 0;
+        j->unit_path[0] = '\0';
+    }
     wz_identity_t who = {.role = j->role, .id = j->user_id, .unit_id = j->unit_id};
     snprintf(who.unit_path, sizeof(who.unit_path), "%s", j->unit_path);
     char *access = wz_token_issue(cfg->jwt_secret, &who, j->now, cfg->auth.access_ttl_s);
@@ -132,9 +146,10 @@ static void send_session(auth_job_t *j)
     char uid[24], unit[24];
     snprintf(uid, sizeof(uid), "%lld", (long long)j->user_id);
     snprintf(unit, sizeof(unit), "%lld", (long long)j->unit_id);
-    json_t *user = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "id", uid, "username", j->username, "display_name",
-                             j->display_name, "role", wz_role_name(j->role), "unit_id",
-                             j->unit_id > 0 ? json_string(unit) : json_null(), "unit_path", j->unit_path);
+    json_t *user = j->citizen ? json_pack("{s:s, s:s}", "id", uid, "role", "citizen")
+                              : json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "id", uid, "username", j->username,
+                                          "display_name", j->display_name, "role", wz_role_name(j->role), "unit_id",
+                                          j->unit_id > 0 ? json_string(unit) : json_null(), "unit_path", j->unit_path);
     json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:i, s:o}", "access_token", access, "token_type", "Bearer",
                             "expires_in", cfg->auth.access_ttl_s, "refresh_token", j->refresh, "refresh_expires_in",
                             cfg->auth.refresh_ttl_s, "user", user);
@@ -151,6 +166,8 @@ static void on_done(void *data, const wz_db_error_t *err)
         wz_send_db_error(ctx, err);
     } else if (j->outcome == OUT_OK) {
         send_session(j);
+    } else if (j->outcome == OUT_BLOCKED) {
+        wz_send_error(ctx, WZ_ERR_FORBIDDEN, "this citizen account is blocked", NULL);
     } else {
         h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                        H2O_STRLIT("Bearer realm=\"wenzheng\""));
@@ -195,7 +212,11 @@ static void family_set(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
     auth_job_t *j = wz_db_txn_data(txn);
     if (failed(txn, err))
         return;
-    audit(txn, j, j->family_id == j->token_id ? "auth.login" : "auth.refresh", commit_step);
+    audit(txn, j,
+          j->family_id != j->token_id ? "auth.refresh"
+          : j->citizen                ? "auth.miniprogram_login"
+                                      : "auth.login",
+          commit_step);
 }
 
 static void token_added(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -219,7 +240,7 @@ static void add_token(wz_db_txn_t *txn, auth_job_t *j)
     int64_t expires = j->now + j->ctx->server->cfg->auth.refresh_ttl_s;
     wz_db_value_t p[] = {WZ_DB_BLOB(j->refresh_hash, WZ_REFRESH_HASH_LEN),
                          WZ_DB_INT(j->family_id),
-                         WZ_DB_TEXT("user"),
+                         WZ_DB_TEXT(j->citizen ? "citizen" : "user"),
                          WZ_DB_INT(j->user_id),
                          WZ_DB_INT(expires),
                          WZ_DB_TEXT(j->ctx->client_ip)};
@@ -467,6 +488,21 @@ static void refresh_user(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
     wz_db_txn_exec(txn, sql_token_use, &p, 1, token_used);
 }
 
+static void refresh_citizen(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    auth_job_t *j = wz_db_txn_data(txn);
+    if (failed(txn, err))
+        return;
+    if (res->nrows == 0 || wz_db_cell_int(res, 0, 0) != 0) { /* blocked: the sessions end */
+        j->outcome = OUT_BAD_REFRESH;
+        wz_db_value_t p = WZ_DB_INT(j->family_id);
+        wz_db_txn_exec(txn, sql_family_revoke, &p, 1, commit_step);
+        return;
+    }
+    wz_db_value_t p = WZ_DB_INT(j->token_id);
+    wz_db_txn_exec(txn, sql_token_use, &p, 1, token_used);
+}
+
 static void token_found(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     auth_job_t *j = wz_db_txn_data(txn);
@@ -481,6 +517,9 @@ static void token_found(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db
     j->token_id = wz_db_cell_int(res, 0, 0);
     j->family_id = wz_db_cell_int(res, 0, 1);
     j->user_id = wz_db_cell_int(res, 0, 3);
+    size_t kn;
+    const char *kind = wz_db_cell_text(res, 0, 2, &kn);
+    j->citizen = kn == 7 && memcmp(kind, "citizen", 7) == 0;
     int64_t expires = wz_db_cell_int(res, 0, 4);
     int used = wz_db_cell_int(res, 0, 5) != 0, revoked = wz_db_cell_int(res, 0, 6) != 0;
     if (logout) {
@@ -498,7 +537,7 @@ static void token_found(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db
         return;
     }
     wz_db_value_t p = WZ_DB_INT(j->user_id);
-    wz_db_txn_exec(txn, sql_user, &p, 1, refresh_user);
+    wz_db_txn_exec(txn, j->citizen ? sql_citizen : sql_user, &p, 1, j->citizen ? refresh_citizen : refresh_user);
 }
 
 static void session_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -604,5 +643,114 @@ void wz_handle_me(wz_ctx_t *ctx)
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_me(NULL, &e, j);
+    }
+}
+
+/* ---- POST /auth/miniprogram: a citizen signs in with wx.login's code ---- */
+
+static void citizen_checked(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    auth_job_t *j = wz_db_txn_data(txn);
+    if (failed(txn, err))
+        return;
+    if (res->nrows == 0 || wz_db_cell_int(res, 0, 0) != 0) {
+        j->outcome = OUT_BLOCKED;
+        wz_db_txn_commit(txn); /* last_login_at still records the attempt */
+        return;
+    }
+    add_token(txn, j);
+}
+
+static void citizen_upserted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    auth_job_t *j = wz_db_txn_data(txn);
+    if (failed(txn, err))
+        return;
+    j->user_id = (int64_t)res->insert_id;
+    wz_db_value_t p = WZ_DB_INT(j->user_id);
+    wz_db_txn_exec(txn, sql_citizen, &p, 1, citizen_checked);
+}
+
+static void citizen_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    auth_job_t *j = wz_db_txn_data(txn);
+    j->outcome = OUT_OK;
+    j->family_id = 0;
+    wz_db_value_t p[] = {WZ_DB_TEXT(j->ctx->server->cfg->miniprogram_appid), WZ_DB_TEXT(j->openid),
+                         WZ_DB_TEXT(j->unionid)};
+    wz_db_txn_exec(txn, sql_citizen_upsert, p, 3, citizen_upserted);
+}
+
+static void on_wechat(const wz_http_response_t *res, void *data)
+{
+    auth_job_t *j = data;
+    wz_ctx_t *ctx = j->ctx;
+    if (wz_ctx_gone(ctx)) {
+        job_free(j);
+        return;
+    }
+    char msg[256];
+    if (res->error != NULL || res->status != 200) {
+        wz_warn("wechat jscode2session: %s (HTTP %ld)", res->error ? res->error : "unexpected status", res->status);
+        snprintf(msg, sizeof(msg), "WeChat did not answer the sign-in: %s",
+                 res->error ? res->error : "unexpected HTTP status");
+        wz_send_error(ctx, WZ_ERR_UPSTREAM, msg, NULL);
+        job_free(j);
+        return;
+    }
+    wz_wechat_session_t s;
+    wz_wechat_parse_session(res->body, res->len, &s);
+    switch (s.outcome) {
+    case WZ_WECHAT_OK:
+        memcpy(j->openid, s.openid, sizeof(j->openid));
+        memcpy(j->unionid, s.unionid, sizeof(j->unionid));
+        begin(j, citizen_first);
+        return;
+    case WZ_WECHAT_BAD_CODE:
+        snprintf(msg, sizeof(msg), "WeChat did not accept the code (errcode %ld): call wx.login again", s.errcode);
+        h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
+                       H2O_STRLIT("Bearer realm=\"wenzheng\""));
+        wz_send_error(ctx, WZ_ERR_UNAUTHENTICATED, msg, "code");
+        break;
+    case WZ_WECHAT_RATE_LIMIT:
+        wz_send_error(ctx, WZ_ERR_RATE_LIMITED, "WeChat says: too many sign-ins; try again shortly", NULL);
+        break;
+    default:
+        wz_warn("wechat jscode2session refused: errcode %ld %s", s.errcode, s.errmsg);
+        snprintf(msg, sizeof(msg), "WeChat refused the sign-in (errcode %ld: %s)", s.errcode, s.errmsg);
+        wz_send_error(ctx, WZ_ERR_UPSTREAM, msg, NULL);
+    }
+    job_free(j);
+}
+
+void wz_handle_auth_miniprogram(wz_ctx_t *ctx)
+{
+    const wz_config_t *cfg = ctx->server->cfg;
+    const char *code = NULL;
+    json_error_t jerr;
+    if (!json_is_object(ctx->body) || json_unpack_ex(ctx->body, &jerr, JSON_STRICT, "{s:s}", "code", &code) != 0) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "the body must be {code} (from wx.login)", "code");
+        return;
+    }
+    if (!wz_wechat_code_valid(code, strlen(code))) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "code must be 1-128 visible ASCII characters", "code");
+        return;
+    }
+    if (cfg->miniprogram_appid[0] == '\0' || cfg->miniprogram_secret[0] == '\0') {
+        wz_send_error(ctx, WZ_ERR_NOT_CONFIGURED, "the mini-program sign-in is not configured (miniprogram_appid)",
+                      NULL);
+        return;
+    }
+    auth_job_t *j = job_new(ctx);
+    j->citizen = 1;
+    char *url = wz_wechat_session_url(cfg->wechat_api_base, cfg->miniprogram_appid, cfg->miniprogram_secret, code);
+    int ret = wz_http_get(ctx->worker->http, url, cfg->wechat_timeout_ms, 64 * 1024, on_wechat, j);
+    sodium_memzero(url, strlen(url)); /* it carries the AppSecret */
+    free(url);
+    if (ret != 0) {
+        wz_send_error(ctx, WZ_ERR_UPSTREAM, "cannot call WeChat", NULL);
+        job_free(j);
     }
 }

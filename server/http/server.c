@@ -150,6 +150,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_calendar_refresher_stop(worker->calendar_refresher);
         worker->calendar_refresher = NULL;
     }
+    if (worker->http != NULL) {
+        wz_http_client_close(worker->http); /* calls still waiting end with an error */
+        worker->http = NULL;
+    }
     wz_db_pool_close(worker->db, on_pool_closed, worker);
 }
 
@@ -223,6 +227,7 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         wz_sla_timers_options_t so = {(unsigned)cfg->sla.poll_ms, (unsigned)cfg->sla.batch, &server->sla_counters};
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
+    worker->http = wz_http_client_new(&worker->loop);
     if (worker->index == 0)
         worker->calendar_refresher = wz_calendar_refresher_start(&worker->loop, worker->db, &server->calendar,
                                                                  (unsigned)cfg->sla.calendar_refresh_ms);

@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "sla/calendar_db.h"
 #include "sla/calendar_store.h"
+#include "net/http_client.h"
 #include "sla/timers.h"
 #include "http/errors.h"
 #include "http/metrics.h"
@@ -44,6 +45,7 @@ struct wz_worker {
     wz_db_pool_t *db;
     wz_sla_timers_t *sla; /* worker 0 only: one engine per process */
     wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
+    wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -150,6 +152,7 @@ void wz_handle_debug_echo(wz_ctx_t *ctx);
 void wz_handle_auth_login(wz_ctx_t *ctx);
 void wz_handle_auth_refresh(wz_ctx_t *ctx);
 void wz_handle_auth_logout(wz_ctx_t *ctx);
+void wz_handle_auth_miniprogram(wz_ctx_t *ctx);
 void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
