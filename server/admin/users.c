@@ -45,6 +45,7 @@ static wz_table_t table = {
     .fk_field = "unit_id",
 };
 
+static const char sql_revoke_tokens[] = "UPDATE users SET sessions_revoked_at = UTC_TIMESTAMP(6) WHERE id = ?";
 static const char sql_end_sessions[] = "UPDATE refresh_tokens SET revoked_at = UTC_TIMESTAMP(6) "
                                        "WHERE subject_kind = 'user' AND subject_id = ? AND revoked_at IS NULL";
 
@@ -182,7 +183,22 @@ static void check(wz_db_txn_t *txn, wz_admin_job_t *job)
     wz_admin_next(txn, job);
 }
 
-static void sessions_ended(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+/* this server refuses the user's access tokens before it answers; others within
+ * auth.revocation_refresh_ms */
+static void revocations_reloaded(void *data)
+{
+    wz_admin_reply(data);
+}
+
+static void reload_revocations(wz_admin_job_t *job)
+{
+    wz_ctx_t *ctx = job->ctx;
+    if (wz_revocations_reload(ctx->worker->db, &ctx->server->revocations, ctx->server->cfg->auth.access_ttl_s,
+                              revocations_reloaded, job) != WZ_DB_OK)
+        wz_admin_reply(job);
+}
+
+static void tokens_revoked(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     (void)res;
     if (err != NULL) {
@@ -192,7 +208,20 @@ static void sessions_ended(wz_db_txn_t *txn, const wz_db_result_t *res, const wz
     wz_admin_next(txn, wz_db_txn_data(txn));
 }
 
-/* a disabled user or a new password ends every session of the user */
+static void sessions_ended(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    wz_admin_job_t *job = wz_db_txn_data(txn);
+    if (err != NULL) {
+        wz_db_txn_fail(txn, err);
+        return;
+    }
+    wz_db_value_t p = WZ_DB_INT(job->id);
+    wz_db_txn_exec(txn, sql_revoke_tokens, &p, 1, tokens_revoked);
+}
+
+/* a disabled user or a new password ends every session of the user: the refresh-token families
+ * now, the access tokens through the revocation list */
 static void after(wz_db_txn_t *txn, wz_admin_job_t *job)
 {
     int disabled = job->rec.present[COL_DISABLED] && job->rec.v[COL_DISABLED].u.i != 0;
@@ -200,6 +229,7 @@ static void after(wz_db_txn_t *txn, wz_admin_job_t *job)
         wz_admin_next(txn, job);
         return;
     }
+    job->after_commit = reload_revocations;
     wz_db_value_t p = WZ_DB_INT(job->id);
     wz_db_txn_exec(txn, sql_end_sessions, &p, 1, sessions_ended);
 }

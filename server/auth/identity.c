@@ -119,6 +119,7 @@ int wz_token_verify(const char *secret, const char *token, size_t len, int64_t n
         snprintf(out->unit_path, sizeof(out->unit_path), "%s", upath);
     }
     out->expires = exp;
+    out->issued = iat;
     ret = 0;
 done:
     jwt_free(jwt);

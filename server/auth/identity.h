@@ -22,6 +22,7 @@ typedef struct wz_identity {
     int64_t unit_id; /* 0 = none */
     char unit_path[WZ_UNIT_PATH_MAX];
     int64_t expires; /* UTC seconds */
+    int64_t issued;  /* iat: a revocation after it ends the token */
 } wz_identity_t;
 
 /** Makes an access token valid for ttl seconds from now. The string is malloc'd. NULL only on

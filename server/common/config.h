@@ -38,7 +38,7 @@ typedef struct wz_config {
         int enabled, poll_ms, batch, calendar_refresh_ms;
     } sla;
     struct {
-        int access_ttl_s, refresh_ttl_s;
+        int access_ttl_s, refresh_ttl_s, revocation_refresh_ms;
     } auth;
 } wz_config_t;
 

@@ -95,10 +95,14 @@ static int authenticate(wz_ctx_t *ctx)
         size_t len = v.len - (sizeof(bearer) - 1);
         const char *reason = NULL;
         if (wz_token_verify(ctx->server->cfg->jwt_secret, tok, len, (int64_t)time(NULL), &ctx->who, &reason) == 0) {
-            ctx->authenticated = 1;
-            return 0;
+            if (!wz_revocations_refuse(&ctx->server->revocations, &ctx->who)) {
+                ctx->authenticated = 1;
+                return 0;
+            }
+            why = "the session was ended (the account is disabled or its password changed): sign in again";
+        } else {
+            why = strcmp(reason, "expired") == 0 ? "the access token has expired" : "the access token is not valid";
         }
-        why = strcmp(reason, "expired") == 0 ? "the access token has expired" : "the access token is not valid";
     }
     h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
                    H2O_STRLIT("Bearer realm=\"wenzheng\""));
@@ -118,9 +122,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     const wz_route_t *route = NULL;
     wz_route_params_t params;
     unsigned allow = 0;
-    wz_route_result_t rr =
-        wz_router_match(&server->router, method, req->path_normalized.base, req->path_normalized.len, &route, &params,
-                        &allow);
+    wz_route_result_t rr = wz_router_match(&server->router, method, req->path_normalized.base, req->path_normalized.len,
+                                           &route, &params, &allow);
     int is_api = has_prefix(req->path_normalized, "/api/") || has_prefix(req->path_normalized, "/channels/") ||
                  has_prefix(req->path_normalized, "/open311/");
     if (rr == WZ_ROUTE_NOT_FOUND) {
@@ -188,8 +191,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             ctx->body = json_loadb(req->entity.base, req->entity.len, JSON_REJECT_DUPLICATES, &jerr);
             if (ctx->body == NULL) {
                 char msg[256];
-                snprintf(msg, sizeof(msg), "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-                         jerr.text);
+                snprintf(msg, sizeof(msg), "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
                 wz_send_error(ctx, WZ_ERR_INVALID_JSON, msg, NULL);
                 return 0;
             }

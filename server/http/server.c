@@ -60,6 +60,7 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
     memset(server, 0, sizeof(*server));
     server->cfg = cfg;
     wz_calendar_store_init(&server->calendar);
+    wz_revocations_init(&server->revocations);
     wz_server_make_id_prefix(server->id_prefix, sizeof(server->id_prefix));
     if (wz_cidr_parse_list(cfg->metrics.allow, server->metrics_allow,
                            sizeof(server->metrics_allow) / sizeof(server->metrics_allow[0]),
@@ -150,6 +151,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_calendar_refresher_stop(worker->calendar_refresher);
         worker->calendar_refresher = NULL;
     }
+    if (worker->revocations_refresher != NULL) {
+        wz_revocations_refresher_stop(worker->revocations_refresher);
+        worker->revocations_refresher = NULL;
+    }
     if (worker->http != NULL) {
         wz_http_client_close(worker->http); /* calls still waiting end with an error */
         worker->http = NULL;
@@ -183,8 +188,8 @@ static void on_stop(uv_async_t *async)
         finish_worker(worker);
         return;
     }
-    uv_timer_start(&worker->shutdown_timer, on_shutdown_timeout, (uint64_t)worker->server->cfg->http.shutdown_timeout_ms,
-                   0);
+    uv_timer_start(&worker->shutdown_timer, on_shutdown_timeout,
+                   (uint64_t)worker->server->cfg->http.shutdown_timeout_ms, 0);
 }
 
 static void *worker_main(void *arg)
@@ -228,9 +233,13 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
     worker->http = wz_http_client_new(&worker->loop);
-    if (worker->index == 0)
+    if (worker->index == 0) {
         worker->calendar_refresher = wz_calendar_refresher_start(&worker->loop, worker->db, &server->calendar,
                                                                  (unsigned)cfg->sla.calendar_refresh_ms);
+        worker->revocations_refresher =
+            wz_revocations_refresher_start(&worker->loop, worker->db, &server->revocations, cfg->auth.access_ttl_s,
+                                           (unsigned)cfg->auth.revocation_refresh_ms);
+    }
     if (pthread_create(&worker->thread, NULL, worker_main, worker) != 0) {
         wz_error("cannot start worker thread %d", worker->index);
         abort();

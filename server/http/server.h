@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include "auth/identity.h"
+#include "auth/revocations.h"
 #include "common/config.h"
 #include "db/db.h"
 #include "sla/calendar_db.h"
@@ -45,6 +46,7 @@ struct wz_worker {
     wz_db_pool_t *db;
     wz_sla_timers_t *sla; /* worker 0 only: one engine per process */
     wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
+    wz_revocations_refresher_t *revocations_refresher; /* worker 0 only */
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
     wz_server_t *server;
     unsigned inflight;
@@ -73,6 +75,7 @@ struct wz_server {
     wz_sla_counters_t sla_counters;
     wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
     uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
+    wz_revocations_t revocations; /* whose access tokens are refused before they expire */
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
     int signals;

@@ -1,5 +1,6 @@
 #include "sla/calendar_db.h"
 #include "common/log.h"
+#include "common/periodic.h"
 #include "db/txn.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,52 +192,37 @@ int wz_calendar_reload(wz_db_pool_t *pool, wz_calendar_store_t *store, wz_calend
 /* ---- the refresher ---- */
 
 struct wz_calendar_refresher {
-    uv_timer_t timer;
+    wz_periodic_t *periodic;
     wz_db_pool_t *pool;
     wz_calendar_store_t *store;
-    unsigned interval_ms;
-    int busy, stopping, closed;
 };
-
-static void refresher_maybe_free(wz_calendar_refresher_t *f)
-{
-    if (f->stopping && f->closed && !f->busy)
-        free(f);
-}
 
 static void on_check_done(void *data, int ok)
 {
     (void)ok;
     wz_calendar_refresher_t *f = data;
-    f->busy = 0;
-    refresher_maybe_free(f);
+    wz_periodic_t *p = f->periodic;
+    if (wz_periodic_stopping(p))
+        free(f); /* the periodic frees itself in done */
+    wz_periodic_done(p);
 }
 
 static void on_revision(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     wz_calendar_refresher_t *f = data;
-    if (err == NULL && !f->stopping && res->nrows == 1 &&
+    if (err == NULL && !wz_periodic_stopping(f->periodic) && res->nrows == 1 &&
         wz_db_cell_int(res, 0, 0) != wz_calendar_store_revision(f->store) &&
         wz_calendar_reload(f->pool, f->store, on_check_done, f) == WZ_DB_OK)
         return; /* busy until the reload ends */
     on_check_done(f, 0);
 }
 
-static void on_tick(uv_timer_t *timer)
+static void check(wz_periodic_t *p, void *data)
 {
-    wz_calendar_refresher_t *f = timer->data;
-    if (f->busy || f->stopping)
-        return;
-    f->busy = 1;
+    (void)p;
+    wz_calendar_refresher_t *f = data;
     if (wz_db_run(f->pool, sql_revision, NULL, 0, on_revision, f) != WZ_DB_OK)
-        f->busy = 0; /* database away or busy: the next tick tries again */
-}
-
-static void on_timer_closed(uv_handle_t *h)
-{
-    wz_calendar_refresher_t *f = h->data;
-    f->closed = 1;
-    refresher_maybe_free(f);
+        on_check_done(f, 0); /* database away or busy: the next tick tries again */
 }
 
 wz_calendar_refresher_t *wz_calendar_refresher_start(uv_loop_t *loop, wz_db_pool_t *pool, wz_calendar_store_t *store,
@@ -247,17 +233,15 @@ wz_calendar_refresher_t *wz_calendar_refresher_start(uv_loop_t *loop, wz_db_pool
         abort();
     f->pool = pool;
     f->store = store;
-    f->interval_ms = interval_ms;
-    uv_timer_init(loop, &f->timer);
-    f->timer.data = f;
-    uv_timer_start(&f->timer, on_tick, interval_ms, interval_ms);
-    uv_unref((uv_handle_t *)&f->timer); /* never what keeps a loop alive */
+    f->periodic = wz_periodic_start(loop, interval_ms, check, f);
     return f;
 }
 
 void wz_calendar_refresher_stop(wz_calendar_refresher_t *f)
 {
-    f->stopping = 1;
-    uv_timer_stop(&f->timer);
-    uv_close((uv_handle_t *)&f->timer, on_timer_closed);
+    /* the refresher lives until the periodic's last run is done: a run in flight frees it */
+    wz_periodic_t *p = f->periodic;
+    wz_periodic_stop(p);
+    if (!wz_periodic_busy(p))
+        free(f);
 }

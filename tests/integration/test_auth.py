@@ -4,9 +4,10 @@ unit, disabled users, throttling per username and per address (429 + Retry-After
 audit trail of all of it."""
 import base64
 import json
+import time
 import unittest
 
-from harness import ServerTestCase
+from harness import ServerTestCase, wait_for
 
 PASSWORD = "wenzheng-demo"  # the demo seed's password for every demo user
 
@@ -134,6 +135,53 @@ class Refresh(AuthBase):
             self.assertError(status, body, 401, "unauthenticated")
         status, _, body = self.post("/auth/refresh", {})
         self.assertError(status, body, 422, "validation_failed")
+
+
+class Revocation(AuthBase):
+    """Access tokens of a disabled user, or issued before a new password, are refused before they
+    expire: at once on the server that made the change, within auth.revocation_refresh_ms on the
+    others (here: a change made in SQL)."""
+    server_env = {"WZ_AUTH_REVOCATION_REFRESH_MS": "200"}
+
+    def get(self, access, path="/api/v1/tickets"):
+        return self.server.json("GET", path, None, {"Authorization": "Bearer " + access})
+
+    def user_id(self, name):
+        return self.db.query(f"SELECT id FROM users WHERE username = '{name}'").strip()
+
+    def test_disable_and_new_password_through_the_api(self):
+        admin = self.login("admin")["access_token"]
+        s = self.login("staff_rsj")
+        self.assertEqual(self.get(s["access_token"])[0], 200)
+        uid = self.user_id("staff_rsj")
+        h = {"Authorization": "Bearer " + admin}
+        time.sleep(1.1)  # revocations count to the second: s is from an earlier one
+        status, _, body = self.server.json("PATCH", f"/api/v1/users/{uid}", {"disabled": True}, h)
+        self.assertEqual(status, 200, body)
+        status, _, body = self.get(s["access_token"])
+        self.assertError(status, body, 401, "unauthenticated")
+        self.assertIn("session was ended", body["error"]["message"])
+        self.assertEqual(self.server.json("PATCH", f"/api/v1/users/{uid}", {"disabled": False}, h)[0], 200)
+        time.sleep(1.1)
+        fresh = self.login("staff_rsj")
+        self.assertEqual(self.get(fresh["access_token"])[0], 200)
+        self.assertEqual(self.get(s["access_token"])[0], 401)  # issued before the revocation
+        time.sleep(1.1)
+        status, _, body = self.server.json("PATCH", f"/api/v1/users/{uid}", {"password": "brand-new-secret-7"}, h)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.get(fresh["access_token"])[0], 401)
+        again = self.login("staff_rsj", "brand-new-secret-7")  # in the same second: still good
+        self.assertEqual(self.get(again["access_token"])[0], 200)
+
+    def test_a_change_made_elsewhere(self):
+        s = self.login("staff_dcjy")
+        self.assertEqual(self.get(s["access_token"])[0], 200)
+        self.db.query("UPDATE users SET disabled = 1 WHERE username = 'staff_dcjy'")
+        try:
+            self.assertTrue(wait_for(lambda: self.get(s["access_token"])[0] == 401, timeout=5, interval=0.1))
+        finally:
+            self.db.query("UPDATE users SET disabled = 0 WHERE username = 'staff_dcjy'")
+        self.assertTrue(wait_for(lambda: self.get(s["access_token"])[0] == 200, timeout=5, interval=0.1))
 
 
 class ThrottleByName(AuthBase):
