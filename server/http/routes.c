@@ -68,6 +68,7 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/users", "users.create", wz_handle_user_create, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/users/{id}", "users.get", wz_handle_user_get, 0);
     ROUTE(WZ_METHOD_PATCH, "/api/v1/users/{id}", "users.update", wz_handle_user_update, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/audit-log", "audit_log.list", wz_handle_audit_log_list, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/calendar", "calendar.get", wz_handle_calendar_get, 0);
     ROUTE(WZ_METHOD_PUT, "/api/v1/calendar/days/{date}", "calendar.day_put", wz_handle_calendar_day_put, 0);
     ROUTE(WZ_METHOD_DELETE, "/api/v1/calendar/days/{date}", "calendar.day_delete", wz_handle_calendar_day_delete, 0);

@@ -203,6 +203,7 @@ void wz_handle_users_list(wz_ctx_t *ctx);
 void wz_handle_user_get(wz_ctx_t *ctx);
 void wz_handle_user_create(wz_ctx_t *ctx);
 void wz_handle_user_update(wz_ctx_t *ctx);
+void wz_handle_audit_log_list(wz_ctx_t *ctx);
 void wz_handle_calendar_get(wz_ctx_t *ctx);
 void wz_handle_calendar_day_put(wz_ctx_t *ctx);
 void wz_handle_calendar_day_delete(wz_ctx_t *ctx);

@@ -496,5 +496,42 @@ class Users(AdminBase):
         self.assertError(status, body, 422, "validation_failed")
 
 
+class AuditLog(AdminBase):
+    def test_listing_filters_and_pages(self):
+        for i in range(3):
+            self.ok("admin", "POST", "/categories", {"code": f"audit-{i}", "name": f"审计{i}"}, 201)
+        items = self.ok("admin", "GET", "/audit-log?action=categories.create")["items"]
+        self.assertEqual(len(items), 3)
+        newest = items[0]
+        self.assertEqual((newest["action"], newest["actor_role"], newest["target_type"], newest["payload"]["code"]),
+                         ("categories.create", "admin", "categories", "audit-2"))
+        self.assertRegex(newest["created_at"], r"\+08:00$")
+        self.assertTrue(newest["client_ip"])
+        ids = [int(x["id"]) for x in items]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        # paging: one at a time, newest first, until the end
+        seen, cursor = [], None
+        while True:
+            q = "/audit-log?action=categories.create&limit=1" + (f"&cursor={cursor}" if cursor else "")
+            page = self.ok("admin", "GET", q)
+            seen += [x["id"] for x in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        self.assertEqual(seen, [x["id"] for x in items])
+        one = self.ok("admin", "GET", f"/audit-log?target_type=categories&target_id={newest['target_id']}")["items"]
+        self.assertEqual([x["id"] for x in one], [newest["id"]])
+        self.assertEqual(self.ok("admin", "GET", "/audit-log?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")["items"],
+                         [])
+        for q, field in (("from=yesterday", "from"), ("limit=500", "limit"), ("actor_id=x", "actor_id"),
+                         ("cursor=-1", "cursor")):
+            status, _, body = self.call("admin", "GET", "/audit-log?" + q)
+            self.assertError(status, body, 422, "validation_failed")
+            self.assertEqual(body["error"]["field"], field)
+        for who in ("supervisor", "evaluator", "staff_zjj", 1001):
+            status, _, body = self.call(who, "GET", "/audit-log")
+            self.assertError(status, body, 403, "forbidden")
+
+
 if __name__ == "__main__":
     unittest.main()
