@@ -236,6 +236,8 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
     wz_calendar_store_replace(&server->calendar, calendar, revision); /* the server owns it from here */
     if (cfg->demo)
         wz_warn("demo mode: demo keys from %s/demo-keys.json; do not use for real data", cfg->data_dir);
+    else if (strcmp(cfg->sms.driver, "log") == 0)
+        wz_warn("sms.driver is 'log': sign-in codes are written to the log, not sent to phones");
     wz_log_start(2);
     int code = wz_server_run(server);
     wz_log_stop();

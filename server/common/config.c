@@ -71,6 +71,7 @@ static const key_t_ keys[] = {
     INT(sla.poll_ms, "5000", 50, 600000, "longest sleep of the SLA timer engine"),
     INT(sla.batch, "100", 1, 10000, "SLA timers fired per transaction"),
     INT(auth.access_ttl_s, "900", 60, 86400, "lifetime of an access token in seconds"),
+    STR(sms.driver, "log", 0, "text message driver for sign-in codes: log (writes them to the log; development)"),
     INT(auth.revocation_refresh_ms, "5000", 100, 600000,
         "how often to reload the disabled and revoked users whose tokens are refused"),
     INT(auth.refresh_ttl_s, "2592000", 600, 31536000, "lifetime of a refresh token in seconds (each refresh issues a new one)"),

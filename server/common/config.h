@@ -40,6 +40,9 @@ typedef struct wz_config {
     struct {
         int access_ttl_s, refresh_ttl_s, revocation_refresh_ms;
     } auth;
+    struct {
+        char *driver;
+    } sms;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

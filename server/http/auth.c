@@ -11,22 +11,13 @@
  * access token built from the user as the database has it now (role, unit, unit path). A token
  * presented a second time revokes its whole family: it was copied. logout revokes the family.
  * See docs/security.md. */
-#include "auth/audit.h"
-#include "auth/password.h"
-#include "auth/session.h"
-#include "auth/wechat.h"
-#include "common/log.h"
-#include "db/txn.h"
-#include "http/server.h"
+#include "http/auth_session.h"
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#define USERNAME_MAX 64
-#define PASSWORD_MAX 1024
 
 static const char sql_login_facts[] =
     "SELECT (SELECT CAST(UNIX_TIMESTAMP(locked_until) AS SIGNED) FROM login_failures "
@@ -39,13 +30,6 @@ static const char sql_login_facts[] =
 static const char sql_user[] = "SELECT u.role, CAST(COALESCE(u.unit_id, 0) AS SIGNED), COALESCE(n.path, ''), "
                                "u.disabled, u.display_name, u.username, COALESCE(n.name, '') "
                                "FROM users u LEFT JOIN units n ON n.id = u.unit_id WHERE u.id = ?";
-static const char sql_citizen[] = "SELECT disabled FROM citizens WHERE id = ?";
-/* one row per WeChat identity: the unionid (one person across the government's apps) or the
- * app's openid; LAST_INSERT_ID(id) makes the insert id the citizen's id on both paths */
-static const char sql_citizen_upsert[] =
-    "INSERT INTO citizens (appid, openid, unionid, last_login_at) VALUES (?, ?, NULLIF(?, ''), UTC_TIMESTAMP(6)) "
-    "ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id), last_login_at = VALUES(last_login_at), "
-    "unionid = COALESCE(unionid, VALUES(unionid))";
 static const char sql_fail_count[] =
     "INSERT INTO login_failures (scope, subject, failures, last_at) VALUES (?, ?, 1, UTC_TIMESTAMP(6)) "
     "ON DUPLICATE KEY UPDATE failures = IF(last_at < UTC_TIMESTAMP(6) - INTERVAL 1 DAY, 1, failures + 1), "
@@ -54,9 +38,6 @@ static const char sql_fail_read[] = "SELECT failures FROM login_failures WHERE s
 static const char sql_fail_lock[] =
     "UPDATE login_failures SET locked_until = FROM_UNIXTIME(?) WHERE scope = ? AND subject = ?";
 static const char sql_fail_clear[] = "DELETE FROM login_failures WHERE scope = 'user' AND subject = ?";
-static const char sql_token_add[] = "INSERT INTO refresh_tokens (token_hash, family_id, subject_kind, subject_id, "
-                                    "expires_at, client_ip) VALUES (?, ?, ?, ?, FROM_UNIXTIME(?), ?)";
-static const char sql_family_self[] = "UPDATE refresh_tokens SET family_id = id WHERE id = ?";
 static const char sql_token_find[] =
     "SELECT id, family_id, subject_kind, subject_id, CAST(UNIX_TIMESTAMP(expires_at) AS SIGNED), "
     "used_at IS NOT NULL, revoked_at IS NOT NULL FROM refresh_tokens WHERE token_hash = ? FOR UPDATE";
@@ -64,196 +45,13 @@ static const char sql_token_use[] = "UPDATE refresh_tokens SET used_at = UTC_TIM
 static const char sql_family_revoke[] =
     "UPDATE refresh_tokens SET revoked_at = UTC_TIMESTAMP(6) WHERE family_id = ? AND revoked_at IS NULL";
 
-typedef enum { OUT_OK, OUT_BAD_LOGIN, OUT_BAD_REFRESH, OUT_REVOKED, OUT_BLOCKED } outcome_t;
-
-typedef struct {
-    wz_ctx_t *ctx;
-    uv_work_t work;
-    char username[USERNAME_MAX + 1];
-    char *password; /* wiped and freed after the verification */
-    char hash[WZ_PASSWORD_HASH_MAX];
-    int verified;
-    /* the user, as read */
-    int64_t user_id, unit_id;
-    wz_role_t role;
-    int role_known; /* the user row was read (else the audit says "user") */
-    int citizen;    /* the subject is a citizen (citizens.id in user_id), not a user */
-    char openid[WZ_WECHAT_ID_MAX + 1], unionid[WZ_WECHAT_ID_MAX + 1];
-    int disabled;
-    char unit_path[WZ_UNIT_PATH_MAX], display_name[128];
-    /* the session */
-    uint8_t presented[WZ_REFRESH_HASH_LEN];
-    int64_t token_id, family_id;
-    char refresh[WZ_REFRESH_TOKEN_LEN + 1];
-    uint8_t refresh_hash[WZ_REFRESH_HASH_LEN];
-    int key; /* failures: 0 user, 1 ip */
-    outcome_t outcome;
-    int64_t now;
-} auth_job_t;
-
-static auth_job_t *job_new(wz_ctx_t *ctx)
-{
-    auth_job_t *j = calloc(1, sizeof(*j));
-    if (j == NULL)
-        abort();
-    j->ctx = ctx;
-    j->now = (int64_t)time(NULL);
-    wz_ctx_hold(ctx);
-    return j;
-}
-
-static void job_free(auth_job_t *j)
-{
-    if (j->password != NULL) {
-        sodium_memzero(j->password, strlen(j->password));
-        free(j->password);
-    }
-    sodium_memzero(j->refresh, sizeof(j->refresh));
-    wz_ctx_drop(j->ctx);
-    free(j);
-}
-
-static void audit(wz_db_txn_t *txn, auth_job_t *j, const char *action, wz_db_txn_step_fn next)
-{
-    char target[24];
-    snprintf(target, sizeof(target), "%lld", (long long)j->user_id);
-    int known = j->user_id > 0;
-    wz_db_value_t p[WZ_AUDIT_NPARAMS];
-    const char *role = !known ? "anonymous" : j->citizen ? "citizen" : j->role_known ? wz_role_name(j->role) : "user";
-    wz_audit_params(p, j->user_id, role, known ? j->unit_id : 0, action, j->citizen ? "citizen" : "user",
-                    known ? target : j->username, j->ctx->client_ip, NULL);
-    wz_db_txn_exec(txn, wz_audit_insert_sql, p, WZ_AUDIT_NPARAMS, next);
-}
-
-/* ---- answers ---- */
-
-static void send_session(auth_job_t *j)
-{
-    wz_ctx_t *ctx = j->ctx;
-    const wz_config_t *cfg = ctx->server->cfg;
-    if (j->citizen) {
-        j->role = WZ_ROLE_CITIZEN;
-        j->unit_id = 0;
-        j->unit_path[0] = '\0';
-    }
-    wz_identity_t who = {.role = j->role, .id = j->user_id, .unit_id = j->unit_id};
-    snprintf(who.unit_path, sizeof(who.unit_path), "%s", j->unit_path);
-    char *access = wz_token_issue(cfg->jwt_secret, &who, j->now, cfg->auth.access_ttl_s);
-    if (access == NULL) {
-        wz_send_error(ctx, WZ_ERR_INTERNAL, "the user's unit is not valid for a token", NULL);
-        return;
-    }
-    char uid[24], unit[24];
-    snprintf(uid, sizeof(uid), "%lld", (long long)j->user_id);
-    snprintf(unit, sizeof(unit), "%lld", (long long)j->unit_id);
-    json_t *user = j->citizen ? json_pack("{s:s, s:s}", "id", uid, "role", "citizen")
-                              : json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "id", uid, "username", j->username,
-                                          "display_name", j->display_name, "role", wz_role_name(j->role), "unit_id",
-                                          j->unit_id > 0 ? json_string(unit) : json_null(), "unit_path", j->unit_path);
-    json_t *doc = json_pack("{s:s, s:s, s:i, s:s, s:i, s:o}", "access_token", access, "token_type", "Bearer",
-                            "expires_in", cfg->auth.access_ttl_s, "refresh_token", j->refresh, "refresh_expires_in",
-                            cfg->auth.refresh_ttl_s, "user", user);
-    free(access);
-    wz_send_json(ctx, 200, doc); /* with Cache-Control: no-store, as every answer */
-}
-
-static void on_done(void *data, const wz_db_error_t *err)
-{
-    auth_job_t *j = data;
-    wz_ctx_t *ctx = j->ctx;
-    if (wz_ctx_gone(ctx)) {
-    } else if (err != NULL) {
-        wz_send_db_error(ctx, err);
-    } else if (j->outcome == OUT_OK) {
-        send_session(j);
-    } else if (j->outcome == OUT_BLOCKED) {
-        wz_send_error(ctx, WZ_ERR_FORBIDDEN, "this citizen account is blocked", NULL);
-    } else {
-        h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
-                       H2O_STRLIT("Bearer realm=\"wenzheng\""));
-        wz_send_error(ctx, WZ_ERR_UNAUTHENTICATED,
-                      j->outcome == OUT_BAD_LOGIN ? "wrong username or password"
-                      : j->outcome == OUT_REVOKED ? "the refresh token was used before: every session of it is ended"
-                                                  : "the refresh token is not valid",
-                      NULL);
-    }
-    job_free(j);
-}
-
-static void begin(auth_job_t *j, wz_db_txn_step_fn first)
-{
-    int ret = wz_db_txn_begin(j->ctx->worker->db, first, on_done, j);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        on_done(j, &e);
-    }
-}
-
-static int failed(wz_db_txn_t *txn, const wz_db_error_t *err)
-{
-    if (err == NULL)
-        return 0;
-    wz_db_txn_fail(txn, err);
-    return 1;
-}
-
-static void commit_step(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    (void)res;
-    if (!failed(txn, err))
-        wz_db_txn_commit(txn);
-}
-
-/* ---- a new token in a family (login: a new family) ---- */
-
-static void family_set(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    (void)res;
-    auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
-        return;
-    audit(txn, j,
-          j->family_id != j->token_id ? "auth.refresh"
-          : j->citizen                ? "auth.miniprogram_login"
-                                      : "auth.login",
-          commit_step);
-}
-
-static void token_added(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
-        return;
-    j->token_id = (int64_t)res->insert_id;
-    if (j->family_id == 0) {
-        j->family_id = j->token_id;
-        wz_db_value_t p = WZ_DB_INT(j->token_id);
-        wz_db_txn_exec(txn, sql_family_self, &p, 1, family_set);
-        return;
-    }
-    family_set(txn, NULL, NULL);
-}
-
-static void add_token(wz_db_txn_t *txn, auth_job_t *j)
-{
-    wz_refresh_new(j->refresh, j->refresh_hash);
-    int64_t expires = j->now + j->ctx->server->cfg->auth.refresh_ttl_s;
-    wz_db_value_t p[] = {WZ_DB_BLOB(j->refresh_hash, WZ_REFRESH_HASH_LEN),
-                         WZ_DB_INT(j->family_id),
-                         WZ_DB_TEXT(j->citizen ? "citizen" : "user"),
-                         WZ_DB_INT(j->user_id),
-                         WZ_DB_INT(expires),
-                         WZ_DB_TEXT(j->ctx->client_ip)};
-    wz_db_txn_exec(txn, sql_token_add, p, 6, token_added);
-}
-
 /* ---- login: the outcome's transaction ---- */
 
 static void success_cleared(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     (void)res;
-    if (!failed(txn, err))
-        add_token(txn, wz_db_txn_data(txn));
+    if (!wz_auth_failed(txn, err))
+        wz_auth_add_token(txn, wz_db_txn_data(txn));
 }
 
 static void failure_next_key(wz_db_txn_t *txn, auth_job_t *j);
@@ -262,7 +60,7 @@ static void failure_locked(wz_db_txn_t *txn, const wz_db_result_t *res, const wz
 {
     (void)res;
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     j->key++;
     failure_next_key(txn, j);
@@ -281,7 +79,7 @@ static const char *key_subject(const auth_job_t *j, int key)
 static void failure_counted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     int lock = res->nrows ? wz_login_lock_seconds((unsigned)wz_db_cell_int(res, 0, 0), j->key == 1) : 0;
     if (lock == 0) {
@@ -296,7 +94,7 @@ static void failure_bumped(wz_db_txn_t *txn, const wz_db_result_t *res, const wz
 {
     (void)res;
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     wz_db_value_t p[] = {WZ_DB_TEXT(key_scope(j->key)), WZ_DB_TEXT(key_subject(j, j->key))};
     wz_db_txn_exec(txn, sql_fail_read, p, 2, failure_counted);
@@ -305,7 +103,7 @@ static void failure_bumped(wz_db_txn_t *txn, const wz_db_result_t *res, const wz
 static void failure_next_key(wz_db_txn_t *txn, auth_job_t *j)
 {
     if (j->key == 2) {
-        audit(txn, j, "auth.login_failed", commit_step);
+        wz_auth_audit(txn, j, "auth.login_failed", wz_auth_commit_step);
         return;
     }
     wz_db_value_t p[] = {WZ_DB_TEXT(key_scope(j->key)), WZ_DB_TEXT(key_subject(j, j->key))};
@@ -354,11 +152,11 @@ static void verify_done(uv_work_t *w, int status)
     auth_job_t *j = w->data;
     sodium_memzero(j->hash, sizeof(j->hash));
     if (status != 0 || wz_ctx_gone(j->ctx)) {
-        job_free(j);
+        wz_auth_job_free(j);
         return;
     }
     j->outcome = j->verified && !j->disabled ? OUT_OK : OUT_BAD_LOGIN;
-    begin(j, outcome_first);
+    wz_auth_begin(j, outcome_first);
 }
 
 static void on_login_facts(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
@@ -366,12 +164,12 @@ static void on_login_facts(const wz_db_result_t *res, const wz_db_error_t *err, 
     auth_job_t *j = data;
     wz_ctx_t *ctx = j->ctx;
     if (wz_ctx_gone(ctx)) {
-        job_free(j);
+        wz_auth_job_free(j);
         return;
     }
     if (err != NULL) {
         wz_send_db_error(ctx, err);
-        job_free(j);
+        wz_auth_job_free(j);
         return;
     }
     int64_t locked = wz_db_cell_int(res, 0, 0);
@@ -381,7 +179,7 @@ static void on_login_facts(const wz_db_result_t *res, const wz_db_error_t *err, 
     if (locked > j->now) {
         wz_send_error_retry(ctx, WZ_ERR_RATE_LIMITED, "too many failed sign-ins: wait before trying again", NULL,
                             (int)(locked - j->now));
-        job_free(j);
+        wz_auth_job_free(j);
         return;
     }
     size_t n;
@@ -401,7 +199,7 @@ static void on_login_facts(const wz_db_result_t *res, const wz_db_error_t *err, 
     j->work.data = j;
     if (uv_queue_work(&ctx->worker->loop, &j->work, verify_work, verify_done) != 0) {
         wz_send_error(ctx, WZ_ERR_INTERNAL, NULL, NULL);
-        job_free(j);
+        wz_auth_job_free(j);
     }
 }
 
@@ -423,7 +221,7 @@ void wz_handle_auth_login(wz_ctx_t *ctx)
         wz_send_error(ctx, WZ_ERR_VALIDATION, "password must have 1 to 1024 bytes", "password");
         return;
     }
-    auth_job_t *j = job_new(ctx);
+    auth_job_t *j = wz_auth_job_new(ctx);
     memcpy(j->username, username, ulen + 1);
     j->password = strdup(password);
     if (j->password == NULL)
@@ -442,10 +240,10 @@ static void revoked_family(wz_db_txn_t *txn, const wz_db_result_t *res, const wz
 {
     (void)res;
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     /* the revocation is committed: the answer is still a refusal (or logout's 204) */
-    audit(txn, j, j->outcome == OUT_REVOKED ? "auth.refresh_reused" : "auth.logout", commit_step);
+    wz_auth_audit(txn, j, j->outcome == OUT_REVOKED ? "auth.refresh_reused" : "auth.logout", wz_auth_commit_step);
 }
 
 static void revoke_family(wz_db_txn_t *txn, auth_job_t *j)
@@ -457,14 +255,14 @@ static void revoke_family(wz_db_txn_t *txn, auth_job_t *j)
 static void token_used(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     (void)res;
-    if (!failed(txn, err))
-        add_token(txn, wz_db_txn_data(txn));
+    if (!wz_auth_failed(txn, err))
+        wz_auth_add_token(txn, wz_db_txn_data(txn));
 }
 
 static void refresh_user(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     size_t n = 0;
     const char *s = res->nrows ? wz_db_cell_text(res, 0, 0, &n) : "";
@@ -472,7 +270,7 @@ static void refresh_user(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
     if (role < 0 || wz_db_cell_int(res, 0, 3) != 0) { /* gone or disabled: the sessions end */
         j->outcome = OUT_BAD_REFRESH;
         wz_db_value_t p = WZ_DB_INT(j->family_id);
-        wz_db_txn_exec(txn, sql_family_revoke, &p, 1, commit_step);
+        wz_db_txn_exec(txn, sql_family_revoke, &p, 1, wz_auth_commit_step);
         return;
     }
     j->role = (wz_role_t)role;
@@ -491,12 +289,12 @@ static void refresh_user(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
 static void refresh_citizen(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     if (res->nrows == 0 || wz_db_cell_int(res, 0, 0) != 0) { /* blocked: the sessions end */
         j->outcome = OUT_BAD_REFRESH;
         wz_db_value_t p = WZ_DB_INT(j->family_id);
-        wz_db_txn_exec(txn, sql_family_revoke, &p, 1, commit_step);
+        wz_db_txn_exec(txn, sql_family_revoke, &p, 1, wz_auth_commit_step);
         return;
     }
     wz_db_value_t p = WZ_DB_INT(j->token_id);
@@ -506,7 +304,7 @@ static void refresh_citizen(wz_db_txn_t *txn, const wz_db_result_t *res, const w
 static void token_found(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
 {
     auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
+    if (wz_auth_failed(txn, err))
         return;
     int logout = j->outcome == OUT_OK && j->key == 1;
     if (res->nrows == 0) {
@@ -537,7 +335,8 @@ static void token_found(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db
         return;
     }
     wz_db_value_t p = WZ_DB_INT(j->user_id);
-    wz_db_txn_exec(txn, j->citizen ? sql_citizen : sql_user, &p, 1, j->citizen ? refresh_citizen : refresh_user);
+    wz_db_txn_exec(txn, j->citizen ? wz_auth_sql_citizen : sql_user, &p, 1,
+                   j->citizen ? refresh_citizen : refresh_user);
 }
 
 static void session_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -561,7 +360,7 @@ static auth_job_t *session_job(wz_ctx_t *ctx)
         wz_send_error(ctx, WZ_ERR_VALIDATION, "the body must be {refresh_token}", "refresh_token");
         return NULL;
     }
-    auth_job_t *j = job_new(ctx);
+    auth_job_t *j = wz_auth_job_new(ctx);
     if (wz_refresh_hash(token, strlen(token), hash) != 0)
         memset(hash, 0, sizeof(hash)); /* matches nothing: answered like an unknown token */
     memcpy(j->presented, hash, sizeof(hash));
@@ -572,7 +371,7 @@ void wz_handle_auth_refresh(wz_ctx_t *ctx)
 {
     auth_job_t *j = session_job(ctx);
     if (j != NULL)
-        begin(j, session_first);
+        wz_auth_begin(j, session_first);
 }
 
 static void on_logged_out(void *data, const wz_db_error_t *err)
@@ -584,7 +383,7 @@ static void on_logged_out(void *data, const wz_db_error_t *err)
         else
             wz_send_no_content(j->ctx);
     }
-    job_free(j);
+    wz_auth_job_free(j);
 }
 
 void wz_handle_auth_logout(wz_ctx_t *ctx)
@@ -626,7 +425,7 @@ static void on_me(const wz_db_result_t *res, const wz_db_error_t *err, void *dat
                       "unit_name", unit_name, e, "unit_path", path, b);
         wz_send_json(ctx, 200, json_pack("{s:o}", "user", u));
     }
-    job_free(j);
+    wz_auth_job_free(j);
 }
 
 void wz_handle_me(wz_ctx_t *ctx)
@@ -637,120 +436,11 @@ void wz_handle_me(wz_ctx_t *ctx)
         wz_send_json(ctx, 200, json_pack("{s:{s:s, s:s}}", "user", "id", id, "role", "citizen"));
         return;
     }
-    auth_job_t *j = job_new(ctx);
+    auth_job_t *j = wz_auth_job_new(ctx);
     wz_db_value_t p = WZ_DB_INT(ctx->who.id);
     int ret = wz_db_run(ctx->worker->db, sql_user, &p, 1, on_me, j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_me(NULL, &e, j);
-    }
-}
-
-/* ---- POST /auth/miniprogram: a citizen signs in with wx.login's code ---- */
-
-static void citizen_checked(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
-        return;
-    if (res->nrows == 0 || wz_db_cell_int(res, 0, 0) != 0) {
-        j->outcome = OUT_BLOCKED;
-        wz_db_txn_commit(txn); /* last_login_at still records the attempt */
-        return;
-    }
-    add_token(txn, j);
-}
-
-static void citizen_upserted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    auth_job_t *j = wz_db_txn_data(txn);
-    if (failed(txn, err))
-        return;
-    j->user_id = (int64_t)res->insert_id;
-    wz_db_value_t p = WZ_DB_INT(j->user_id);
-    wz_db_txn_exec(txn, sql_citizen, &p, 1, citizen_checked);
-}
-
-static void citizen_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    (void)res;
-    (void)err;
-    auth_job_t *j = wz_db_txn_data(txn);
-    j->outcome = OUT_OK;
-    j->family_id = 0;
-    wz_db_value_t p[] = {WZ_DB_TEXT(j->ctx->server->cfg->miniprogram_appid), WZ_DB_TEXT(j->openid),
-                         WZ_DB_TEXT(j->unionid)};
-    wz_db_txn_exec(txn, sql_citizen_upsert, p, 3, citizen_upserted);
-}
-
-static void on_wechat(const wz_http_response_t *res, void *data)
-{
-    auth_job_t *j = data;
-    wz_ctx_t *ctx = j->ctx;
-    if (wz_ctx_gone(ctx)) {
-        job_free(j);
-        return;
-    }
-    char msg[256];
-    if (res->error != NULL || res->status != 200) {
-        wz_warn("wechat jscode2session: %s (HTTP %ld)", res->error ? res->error : "unexpected status", res->status);
-        snprintf(msg, sizeof(msg), "WeChat did not answer the sign-in: %s",
-                 res->error ? res->error : "unexpected HTTP status");
-        wz_send_error(ctx, WZ_ERR_UPSTREAM, msg, NULL);
-        job_free(j);
-        return;
-    }
-    wz_wechat_session_t s;
-    wz_wechat_parse_session(res->body, res->len, &s);
-    switch (s.outcome) {
-    case WZ_WECHAT_OK:
-        memcpy(j->openid, s.openid, sizeof(j->openid));
-        memcpy(j->unionid, s.unionid, sizeof(j->unionid));
-        begin(j, citizen_first);
-        return;
-    case WZ_WECHAT_BAD_CODE:
-        snprintf(msg, sizeof(msg), "WeChat did not accept the code (errcode %ld): call wx.login again", s.errcode);
-        h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_WWW_AUTHENTICATE, NULL,
-                       H2O_STRLIT("Bearer realm=\"wenzheng\""));
-        wz_send_error(ctx, WZ_ERR_UNAUTHENTICATED, msg, "code");
-        break;
-    case WZ_WECHAT_RATE_LIMIT:
-        wz_send_error(ctx, WZ_ERR_RATE_LIMITED, "WeChat says: too many sign-ins; try again shortly", NULL);
-        break;
-    default:
-        wz_warn("wechat jscode2session refused: errcode %ld %s", s.errcode, s.errmsg);
-        snprintf(msg, sizeof(msg), "WeChat refused the sign-in (errcode %ld: %s)", s.errcode, s.errmsg);
-        wz_send_error(ctx, WZ_ERR_UPSTREAM, msg, NULL);
-    }
-    job_free(j);
-}
-
-void wz_handle_auth_miniprogram(wz_ctx_t *ctx)
-{
-    const wz_config_t *cfg = ctx->server->cfg;
-    const char *code = NULL;
-    json_error_t jerr;
-    if (!json_is_object(ctx->body) || json_unpack_ex(ctx->body, &jerr, JSON_STRICT, "{s:s}", "code", &code) != 0) {
-        wz_send_error(ctx, WZ_ERR_VALIDATION, "the body must be {code} (from wx.login)", "code");
-        return;
-    }
-    if (!wz_wechat_code_valid(code, strlen(code))) {
-        wz_send_error(ctx, WZ_ERR_VALIDATION, "code must be 1-128 visible ASCII characters", "code");
-        return;
-    }
-    if (cfg->miniprogram_appid[0] == '\0' || cfg->miniprogram_secret[0] == '\0') {
-        wz_send_error(ctx, WZ_ERR_NOT_CONFIGURED, "the mini-program sign-in is not configured (miniprogram_appid)",
-                      NULL);
-        return;
-    }
-    auth_job_t *j = job_new(ctx);
-    j->citizen = 1;
-    char *url = wz_wechat_session_url(cfg->wechat_api_base, cfg->miniprogram_appid, cfg->miniprogram_secret, code);
-    int ret = wz_http_get(ctx->worker->http, url, cfg->wechat_timeout_ms, 64 * 1024, on_wechat, j);
-    sodium_memzero(url, strlen(url)); /* it carries the AppSecret */
-    free(url);
-    if (ret != 0) {
-        wz_send_error(ctx, WZ_ERR_UPSTREAM, "cannot call WeChat", NULL);
-        job_free(j);
     }
 }

@@ -22,8 +22,9 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/login", "auth.login", wz_handle_auth_login, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/refresh", "auth.refresh", wz_handle_auth_refresh, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/logout", "auth.logout", wz_handle_auth_logout, WZ_ROUTE_PUBLIC);
-    ROUTE(WZ_METHOD_POST, "/api/v1/auth/miniprogram", "auth.miniprogram", wz_handle_auth_miniprogram,
-          WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_POST, "/api/v1/auth/miniprogram", "auth.miniprogram", wz_handle_auth_miniprogram, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_POST, "/api/v1/auth/phone-code", "auth.phone_code", wz_handle_auth_phone_code, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_POST, "/api/v1/auth/phone", "auth.phone", wz_handle_auth_phone, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/api/v1/me", "me", wz_handle_me, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);

@@ -156,6 +156,8 @@ void wz_handle_auth_login(wz_ctx_t *ctx);
 void wz_handle_auth_refresh(wz_ctx_t *ctx);
 void wz_handle_auth_logout(wz_ctx_t *ctx);
 void wz_handle_auth_miniprogram(wz_ctx_t *ctx);
+void wz_handle_auth_phone_code(wz_ctx_t *ctx);
+void wz_handle_auth_phone(wz_ctx_t *ctx);
 void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
