@@ -69,6 +69,25 @@ MATRIX = [
 ]
 
 
+# ticket actions: who takes each (docs/lifecycle.md); a probe body shows the role check passed
+TICKET_ACTIONS = [
+    ("dispatch", {"dispatcher", "admin"}),
+    ("sign", {"staff", "admin"}),
+    ("replies", {"staff", "admin"}),
+    ("replies/1/review", {"reviewer", "admin"}),
+    ("return", {"staff", "supervisor", "admin"}),
+    ("transfer", {"staff", "dispatcher", "supervisor", "admin"}),
+    ("extensions", {"staff", "admin"}),
+    ("extensions/1/decision", {"supervisor", "admin"}),
+    ("supervise", {"supervisor", "admin"}),
+    ("request-info", {"staff", "admin"}),
+    ("follow-ups", {"citizen"}),
+    ("rating", {"citizen"}),
+    ("close", {"dispatcher", "supervisor", "admin"}),
+    ("merge", {"dispatcher", "supervisor", "admin"}),
+]
+
+
 class Access(ServerTestCase):
     @classmethod
     def setUpClass(cls):
@@ -98,6 +117,27 @@ class Access(ServerTestCase):
                 if status != want:
                     wrong.append(f"{role} {method} {path}: {status}, want {want}: {answer}")
         self.assertEqual(wrong, [])
+
+    def test_every_role_on_every_ticket_action(self):
+        """On a ticket every caller here can see (the citizen's own, dispatched to unit 3, whose
+        staff and reviewer these are; the others' scope is the whole city), each role that may
+        take an action gets past the role check to the body check (422), the others get 403."""
+        status, _, body = self.call(self.tokens["citizen"], "POST", "/messages",
+                                    {"type": "help", "content": "楼道灯坏了", "unit_id": 3})
+        self.assertEqual(status, 201, body)
+        tid = body["ticket"]["id"]
+        wrong = []
+        for action, allowed in TICKET_ACTIONS:
+            for role in ROLES:
+                status, _, answer = self.call(self.tokens[role], "POST", f"/tickets/{tid}/{action}", PROBE)
+                want = 422 if role in allowed else 403
+                if status != want:
+                    wrong.append(f"{role} {action}: {status}, want {want}: {answer}")
+        self.assertEqual(wrong, [])
+        status, _, answer = self.call(self.tokens["admin"], "GET", f"/tickets/{tid}")
+        self.assertEqual(answer["status"], "dispatched")  # no probe changed anything
+        for role in ROLES:
+            self.assertEqual(self.call(self.tokens[role], "GET", f"/tickets/{tid}")[0], 200, role)
 
     def test_every_route_refuses_bad_tokens(self):
         now = int(time.time())
