@@ -20,7 +20,7 @@
 static const char sql_newest_locked[] =
     "SELECT id FROM phone_codes WHERE phone_hash = ? ORDER BY id DESC LIMIT 1 FOR UPDATE";
 static const char sql_limits[] =
-    "SELECT (SELECT CAST(COALESCE(UNIX_TIMESTAMP(MAX(created_at)), 0) AS SIGNED) FROM phone_codes "
+    "SELECT (SELECT CAST(COALESCE(FLOOR(UNIX_TIMESTAMP(MAX(created_at))), 0) AS SIGNED) FROM phone_codes "
     "        WHERE phone_hash = ?), "
     "(SELECT COUNT(*) FROM phone_codes WHERE phone_hash = ? AND created_at > UTC_TIMESTAMP(6) - INTERVAL 1 DAY), "
     "(SELECT COUNT(*) FROM phone_codes WHERE client_ip = ? AND created_at > UTC_TIMESTAMP(6) - INTERVAL 1 HOUR)";
@@ -73,8 +73,9 @@ static void limits_read(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db
     int64_t last = wz_db_cell_int(res, 0, 0);
     long long today = wz_db_cell_int(res, 0, 1), from_address = wz_db_cell_int(res, 0, 2);
     /* j->key holds the wait in seconds when a limit is reached */
-    if (last > 0 && j->now - last < WZ_PHONE_RESEND_S)
-        j->key = (int)(WZ_PHONE_RESEND_S - (j->now - last));
+    int64_t since = j->now - last; /* whole seconds on both clocks; never negative */
+    if (last > 0 && since < WZ_PHONE_RESEND_S)
+        j->key = (int)(WZ_PHONE_RESEND_S - (since < 0 ? 0 : since));
     else if (today >= WZ_PHONE_PER_DAY)
         j->key = 3600;
     else if (from_address >= WZ_PHONE_PER_ADDRESS)
