@@ -12,7 +12,6 @@
 #include <time.h>
 
 #define TITLE_MAX_CHARS 100
-#define TITLE_AUTO_CHARS 30 /* a missing title is the content's start */
 #define NAME_MAX_CHARS 50
 #define PHONE_MIN 5
 #define PHONE_MAX 20
@@ -272,21 +271,7 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
     j->ctx = ctx;
     j->type = dup_or_null(type);
     j->content = dup_or_null(content);
-    if (title != NULL && title[strspn(title, " \t\r\n")] != '\0') {
-        j->title = dup_or_null(title);
-    } else {
-        /* the first characters of the content, cut on a character boundary */
-        size_t i = 0;
-        long chars = 0;
-        while (content[i] && chars < TITLE_AUTO_CHARS) {
-            unsigned char c = (unsigned char)content[i];
-            i += c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
-            chars++;
-        }
-        j->title = strndup(content, i);
-        if (j->title == NULL)
-            abort();
-    }
+    j->title = dup_or_null(title); /* intake makes a missing one from the content */
     j->channel = dup_or_null(channel);
     j->name = dup_or_null(name);
     j->phone = dup_or_null(phone);

@@ -160,6 +160,7 @@ void wz_handle_auth_phone_code(wz_ctx_t *ctx);
 void wz_handle_auth_phone(wz_ctx_t *ctx);
 void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
+void wz_handle_channel_hook(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
 void wz_handle_ticket_dispatch(wz_ctx_t *ctx);

@@ -11,14 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_RULES 2000    /* routing rules read per intake */
+#define TITLE_AUTO_CHARS 30 /* a missing title is the content's start */
+
+#define MAX_RULES 2000 /* routing rules read per intake */
 #define MAX_CATEGORY_DEPTH 16
 #define PHONE_MAX 64
 
 typedef struct {
     /* the request, copied */
-    char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id,
-        *idem_key, *location;
+    char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id, *idem_key,
+        *location;
     int64_t account_id, unit_id, category_id, citizen_id;
     const wz_calendar_t *cal;
     uint8_t key[WZ_SEAL_KEY_BYTES];
@@ -51,9 +53,8 @@ static char *dup_opt(const char *s)
 
 static void job_free(job_t *j)
 {
-    char *strings[] = {j->type,         j->priority,      j->channel, j->title,       j->content,
-                       j->citizen_name, j->contact_phone, j->region,  j->external_id, j->idem_key,
-                       j->location};
+    char *strings[] = {j->type,          j->priority, j->channel,     j->title,    j->content, j->citizen_name,
+                       j->contact_phone, j->region,   j->external_id, j->idem_key, j->location};
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(strings[i]);
     sodium_memzero(j->key, sizeof(j->key));
@@ -153,9 +154,9 @@ static void step_policy_result(wz_db_txn_t *txn, const wz_db_result_t *res, cons
     if (wz_sla_policy_default(j->type, &j->policy) != 0)
         wz_sla_policy_default("consultation", &j->policy);
     if (res->nrows == 1) {
-        int *f[] = {&j->policy.dispatch_minutes,   &j->policy.sign_minutes,       &j->policy.reply_days,
-                    &j->policy.resolve_days,       &j->policy.return_window_days, &j->policy.extension_max_days,
-                    &j->policy.reopen_max,         &j->policy.rating_window_days, &j->policy.info_wait_days};
+        int *f[] = {&j->policy.dispatch_minutes, &j->policy.sign_minutes,       &j->policy.reply_days,
+                    &j->policy.resolve_days,     &j->policy.return_window_days, &j->policy.extension_max_days,
+                    &j->policy.reopen_max,       &j->policy.rating_window_days, &j->policy.info_wait_days};
         for (size_t c = 0; c < 9; c++)
             *f[c] = (int)wz_db_cell(res, 0, c)->u.i;
         j->policy.warn_ratio = (double)wz_db_cell(res, 0, 9)->u.i / 1000.0;
@@ -411,7 +412,8 @@ static void run_tail(wz_db_txn_t *txn, int stage)
     case TAIL_RECEIVE: {
         char *payload =
             json_text(json_pack("{s:s, s:I}", "channel", j->channel, "account_id", (json_int_t)j->account_id));
-        wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id), j->citizen_id > 0 ? WZ_DB_INT(j->citizen_id) : WZ_DB_NULL(),
+        wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id),
+                             j->citizen_id > 0 ? WZ_DB_INT(j->citizen_id) : WZ_DB_NULL(),
                              WZ_DB_TEXT(j->citizen_id > 0 ? "citizen" : "system"), WZ_DB_TEXT(payload)};
         wz_db_txn_exec(txn,
                        "INSERT INTO ticket_events (ticket_id, action, to_status, actor_id, actor_role, payload) "
@@ -458,10 +460,10 @@ static void run_tail(wz_db_txn_t *txn, int stage)
     }
     case TAIL_OUTBOX: {
         /* 受理回执: the number and the promised reply date, through the channel they used */
-        char *payload = json_text(json_pack("{s:s, s:I, s:s, s:I, s:I}", "number", j->result.number,
-                                            "promised_reply_at", (json_int_t)j->result.promised_reply, "channel",
-                                            j->channel, "account_id", (json_int_t)j->account_id, "citizen_id",
-                                            (json_int_t)j->citizen_id));
+        char *payload =
+            json_text(json_pack("{s:s, s:I, s:s, s:I, s:I}", "number", j->result.number, "promised_reply_at",
+                                (json_int_t)j->result.promised_reply, "channel", j->channel, "account_id",
+                                (json_int_t)j->account_id, "citizen_id", (json_int_t)j->citizen_id));
         wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id), WZ_DB_TEXT(payload)};
         wz_db_txn_exec(txn, "INSERT INTO outbox (kind, ticket_id, payload) VALUES ('acknowledgement', ?, ?)", p, 2,
                        step_tail);
@@ -516,6 +518,26 @@ static void on_done(void *data, const wz_db_error_t *err)
     job_free(j);
 }
 
+/* a missing or blank title is the content's first characters, cut on a character boundary */
+static char *title_of(const char *title, const char *content)
+{
+    if (title != NULL && title[strspn(title, " \t\r\n")] != '\0')
+        return dup_opt(title);
+    size_t len = strlen(content), i = 0;
+    long chars = 0;
+    while (i < len && chars < TITLE_AUTO_CHARS) {
+        unsigned char c = (unsigned char)content[i];
+        i += c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+        chars++;
+    }
+    if (i > len) /* a sequence cut short at the very end */
+        i = len;
+    char *t = strndup(content, i);
+    if (t == NULL)
+        abort();
+    return t;
+}
+
 int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t seal_key[32],
                      const wz_intake_request_t *req, int64_t now, wz_intake_cb cb, void *data)
 {
@@ -525,7 +547,7 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->type = dup_opt(req->type);
     j->priority = dup_opt(req->priority);
     j->channel = dup_opt(req->channel);
-    j->title = dup_opt(req->title ? req->title : "");
+    j->title = title_of(req->title, req->content ? req->content : "");
     j->content = dup_opt(req->content ? req->content : "");
     j->citizen_name = dup_opt(req->citizen_name);
     j->contact_phone = dup_opt(req->contact_phone);

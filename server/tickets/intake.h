@@ -16,7 +16,7 @@ typedef struct wz_intake_request {
     const char *type;     /* consultation, help, complaint, suggestion, report, praise */
     const char *priority; /* normal (NULL) or urgent */
     const char *channel;  /* wechat_oa, weibo, ..., miniprogram, web */
-    const char *title, *content;
+    const char *title, *content; /* a NULL or blank title becomes the content's first 30 characters */
     int64_t account_id, unit_id, category_id, citizen_id; /* 0 = none */
     const char *citizen_name, *contact_phone, *region;    /* NULL = none */
     const char *location;        /* JSON text {"latitude", "longitude", "address"} or NULL */
