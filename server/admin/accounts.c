@@ -31,7 +31,8 @@ static const wz_col_t cols[] = {
      .max = 128},
     {.name = "status", .kind = WZ_COL_ENUM, .choices = statuses, .dflt_text = "active"},
     {.name = "secrets", .column = "secret_box", .kind = WZ_COL_SECRET, .flags = WZ_COL_NULLABLE},
-    {.name = "last_post_at", .kind = WZ_COL_TIME, .flags = WZ_COL_READONLY},
+    /* the account's last publication: platform events set it, or an admin who checked by hand */
+    {.name = "last_post_at", .kind = WZ_COL_TIME, .flags = WZ_COL_NULLABLE},
     {.name = "created_at", .kind = WZ_COL_TIME, .flags = WZ_COL_READONLY},
     {.name = "updated_at", .kind = WZ_COL_TIME, .flags = WZ_COL_READONLY},
 };

@@ -4,6 +4,8 @@
 #include "http/server.h" /* wz_parse_id */
 #include "tickets/plan.h"
 #include "tickets/view.h"
+#include "common/timefmt.h"
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +27,7 @@ static int is_read(const wz_col_t *c)
 }
 static int is_inserted(const wz_col_t *c)
 {
-    return !(c->flags & (WZ_COL_READONLY | WZ_COL_VIRTUAL)) && c->kind != WZ_COL_TIME;
+    return !(c->flags & (WZ_COL_READONLY | WZ_COL_VIRTUAL));
 }
 static int is_updated(const wz_col_t *c)
 {
@@ -102,12 +104,20 @@ void wz_table_build(wz_table_t *t)
         }
         if (i > 0 && is_inserted(c)) {
             sb_addf(&ins, first_ins ? "%s" : ", %s", col, "");
-            sb_add(&vals, first_ins ? "?" : ", ?");
+            /* times travel as Unix seconds */
+            if (c->kind == WZ_COL_TIME)
+                sb_add(&vals, first_ins ? "FROM_UNIXTIME(?)" : ", FROM_UNIXTIME(?)");
+            else
+                sb_add(&vals, first_ins ? "?" : ", ?");
             first_ins = 0;
             t->ninsert++;
         }
         if (i > 0 && is_updated(c)) {
-            sb_addf(&upd, first_upd ? "%s = IF(?, ?, %s)" : ", %s = IF(?, ?, %s)", col, col);
+            if (c->kind == WZ_COL_TIME)
+                sb_addf(&upd, first_upd ? "%s = IF(?, FROM_UNIXTIME(?), %s)" : ", %s = IF(?, FROM_UNIXTIME(?), %s)",
+                        col, col);
+            else
+                sb_addf(&upd, first_upd ? "%s = IF(?, ?, %s)" : ", %s = IF(?, ?, %s)", col, col);
             first_upd = 0;
             t->nupdate += 2;
         }
@@ -283,8 +293,15 @@ static int parse_value(const wz_col_t *c, const json_t *v, const uint8_t key[32]
     }
     case WZ_COL_SECRET:
         return parse_secret(c, v, key, rec, i, e);
-    case WZ_COL_TIME:
-        break;
+    case WZ_COL_TIME: {
+        /* an RFC 3339 instant, not in the future (5 minutes of clock skew allowed) */
+        int64_t at;
+        if (!json_is_string(v) || wz_time_parse(json_string_value(v), json_string_length(v), &at) != 0 ||
+            at > (int64_t)time(NULL) + 300 || at < 0)
+            return fail(e, c->name, "%s must be an RFC 3339 time, not in the future", c->name);
+        rec->v[i] = WZ_DB_INT(at);
+        return 0;
+    }
     }
     return fail(e, c->name, "%s is read-only", c->name);
 }
@@ -303,7 +320,7 @@ int wz_record_parse(const wz_table_t *t, const json_t *body, int creating, const
         if (i < 0)
             return fail(e, name, "unknown field %s", name);
         const wz_col_t *c = &t->cols[i];
-        if (c->flags & (WZ_COL_READONLY | WZ_COL_INTERNAL) || c->kind == WZ_COL_TIME)
+        if (c->flags & (WZ_COL_READONLY | WZ_COL_INTERNAL))
             return fail(e, name, "%s is read-only", name);
         if (!creating && (c->flags & WZ_COL_FIXED))
             return fail(e, name, "%s cannot be changed", name);

@@ -21,7 +21,7 @@ typedef enum {
     WZ_COL_TEXT,   /* UTF-8 text of min..max characters */
     WZ_COL_ENUM,   /* one of choices */
     WZ_COL_RATIO,  /* DECIMAL(4,3) strictly between 0 and 1; read as thousandths */
-    WZ_COL_TIME,   /* DATETIME(6); read-only, RFC 3339 in +08:00 */
+    WZ_COL_TIME,   /* DATETIME(6); RFC 3339 in +08:00; written (when not read-only) as Unix seconds */
     WZ_COL_SECRET, /* write-only sealed JSON object; shown as has_<name>: true/false */
 } wz_col_kind_t;
 

@@ -56,6 +56,8 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_DELETE, "/api/v1/" path "/{id}", name ".delete", delete, 0)
     CRUD("units", "units", wz_handle_units_list, wz_handle_unit_get, wz_handle_unit_create, wz_handle_unit_update,
          wz_handle_unit_delete);
+    /* before /accounts/{id}: the router tries routes in order */
+    ROUTE(WZ_METHOD_GET, "/api/v1/accounts/health", "accounts.health", wz_handle_accounts_health, 0);
     CRUD("accounts", "accounts", wz_handle_accounts_list, wz_handle_account_get, wz_handle_account_create,
          wz_handle_account_update, wz_handle_account_delete);
     CRUD("categories", "categories", wz_handle_categories_list, wz_handle_category_get, wz_handle_category_create,

@@ -185,6 +185,7 @@ void wz_handle_unit_create(wz_ctx_t *ctx);
 void wz_handle_unit_update(wz_ctx_t *ctx);
 void wz_handle_unit_delete(wz_ctx_t *ctx);
 void wz_handle_accounts_list(wz_ctx_t *ctx);
+void wz_handle_accounts_health(wz_ctx_t *ctx);
 void wz_handle_account_get(wz_ctx_t *ctx);
 void wz_handle_account_create(wz_ctx_t *ctx);
 void wz_handle_account_update(wz_ctx_t *ctx);

@@ -37,6 +37,7 @@ MATRIX = [
     ("GET", "/categories/1", None, EVERYONE, 200),
     ("GET", "/accounts", None, EVERYONE, 200),
     ("GET", "/accounts/1", None, EVERYONE, 200),
+    ("GET", "/accounts/health", None, STAFF_ROLES, 200),
     ("GET", "/calendar", None, EVERYONE, 200),
     ("GET", "/me", None, EVERYONE, 200),
     ("GET", "/tickets", None, EVERYONE, 200),

@@ -209,7 +209,8 @@ class Accounts(AdminBase):
                 ({"secrets": {"Bad-Name": "x"}}, (422, "validation_failed"), "secrets"),
                 ({"secrets": {"token": 5}}, (422, "validation_failed"), "secrets"),
                 ({"secrets": {"token": "x" * 513}}, (422, "validation_failed"), "secrets"),
-                ({"last_post_at": "2026-01-01T00:00:00Z"}, (422, "validation_failed"), "last_post_at")]:
+                ({"last_post_at": "2099-01-01T00:00:00Z"}, (422, "validation_failed"), "last_post_at"),
+                ({"last_post_at": "yesterday"}, (422, "validation_failed"), "last_post_at")]:
             doc = dict(base, **change)
             status, _, body = self.call("admin", "POST", "/accounts", doc)
             self.assertError(status, body, *want)
@@ -228,6 +229,48 @@ class Accounts(AdminBase):
             status, _, body = self.call("admin", "GET", "/accounts?" + q)
             self.assertError(status, body, 422, "validation_failed")
             self.assertEqual(body["error"]["field"], field)
+
+    def test_health(self):
+        """Silent for 14 days, and messages waiting past the promised date, per the inspection
+        norms; an admin who checked an account by hand records its last post."""
+        items = {a["account_id"]: a for a in self.ok("admin", "GET", "/accounts/health")["items"]}
+        self.assertEqual(len(items), self.count("accounts"))
+        self.assertTrue(items["6"]["silent"])          # last post 20 days ago (demo seed)
+        self.assertEqual(items["6"]["days_since_post"], 20)
+        self.assertFalse(items["1"]["silent"])         # yesterday
+        self.assertTrue(items["4"]["silent"])          # never
+        self.assertIsNone(items["4"]["last_post_at"])
+        self.assertFalse(items["11"]["silent"])        # suspended accounts are not flagged
+        t = self.submit(account_id=6, content="住建公众号留言：小区外墙脱落")
+        self.db.query(f"UPDATE tickets SET promised_reply_at = UTC_TIMESTAMP(6) - INTERVAL 1 HOUR WHERE id = {t['id']}")
+        h = {a["account_id"]: a for a in self.ok("admin", "GET", "/accounts/health")["items"]}["6"]
+        self.assertGreaterEqual(h["waiting_tickets"], 1)
+        self.assertGreaterEqual(h["overdue_tickets"], 1)
+        self.assertRegex(h["oldest_waiting_at"], r"\+08:00$")
+        # the admin checked the account: it posted an hour ago
+        import datetime
+        an_hour_ago = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1)).isoformat()
+        self.assertEqual(self.ok("admin", "PATCH", "/accounts/6", {"last_post_at": an_hour_ago})["account"]["last_post_at"][:13],
+                         (datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))) -
+                          datetime.timedelta(hours=1)).isoformat()[:13])
+        h = {a["account_id"]: a for a in self.ok("admin", "GET", "/accounts/health")["items"]}["6"]
+        self.assertEqual((h["silent"], h["days_since_post"]), (False, 0))
+        flagged = self.ok("admin", "GET", "/accounts/health?stale=true")["items"]
+        stale = [a["account_id"] for a in flagged]
+        self.assertIn("4", stale)
+        self.assertIn("6", stale)  # still has an overdue message
+        self.assertTrue(all(a["silent"] or a["overdue_tickets"] > 0 for a in flagged))
+        self.assertNotIn("11", stale)  # suspended, nothing waiting
+        # scope: the housing bureau's staff see their own unit's accounts only
+        mine = [a["account_id"] for a in self.ok("staff_zjj", "GET", "/accounts/health")["items"]]
+        self.assertEqual(mine, ["6"])
+        status, _, body = self.call(1001, "GET", "/accounts/health")
+        self.assertError(status, body, 403, "forbidden")
+        status, _, body = self.call("admin", "GET", "/accounts/health?stale=maybe")
+        self.assertError(status, body, 422, "validation_failed")
+
+    def count(self, table):
+        return int(self.db.query(f"SELECT COUNT(*) FROM {table}").strip())
 
     def test_an_account_in_use_is_not_deleted(self):
         status, _, body = self.call("admin", "DELETE", "/accounts/6")  # a routing rule names it
