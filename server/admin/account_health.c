@@ -23,7 +23,7 @@ static const char sql_health[] =
     "   AND t.promised_reply_at < UTC_TIMESTAMP(6)), "
     "(SELECT CAST(COALESCE(UNIX_TIMESTAMP(MIN(t.received_at)), 0) AS SIGNED) FROM tickets t "
     "   WHERE t.account_id = a.id AND t.status IN ('new', 'dispatched', 'accepted', 'waiting_citizen')) "
-    "FROM accounts a JOIN units u ON u.id = a.unit_id ORDER BY a.id";
+    "FROM accounts a JOIN units u ON u.id = a.unit_id WHERE u.path LIKE CONCAT(?, '%') ORDER BY a.id";
 
 typedef struct {
     wz_ctx_t *ctx;
@@ -96,7 +96,11 @@ void wz_handle_accounts_health(wz_ctx_t *ctx)
         abort();
     *h = (health_t){ctx, r == 1 && strcmp(v, "true") == 0};
     wz_ctx_hold(ctx);
-    int ret = wz_db_run(ctx->worker->db, sql_health, NULL, 0, on_rows, h);
+    /* the caller's subtree in SQL, so accounts outside it cost no ticket counts; the exact
+     * scope (staff: their own unit only) is applied to the rows */
+    const char *prefix = ctx->who.role == WZ_ROLE_ADMIN ? "" : ctx->who.unit_path;
+    wz_db_value_t p = WZ_DB_TEXT(prefix);
+    int ret = wz_db_run(ctx->worker->db, sql_health, &p, 1, on_rows, h);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_rows(NULL, &e, h);

@@ -117,6 +117,16 @@ static wz_admin_job_t *new_job(wz_ctx_t *ctx)
     return job;
 }
 
+/* every attempt of a transaction (a deadlock retries it) starts from an empty answer */
+static cal_req_t *attempt_start(wz_db_txn_t *txn)
+{
+    cal_req_t *r = req_of(wz_db_txn_data(txn));
+    json_decref(r->doc);
+    r->doc = json_object();
+    r->next = 0;
+    return r;
+}
+
 /* ---- after a change: reload, then answer ---- */
 
 static void on_reloaded(void *data, int ok)
@@ -198,10 +208,7 @@ static void read_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
 {
     (void)res;
     (void)err;
-    wz_admin_job_t *job = wz_db_txn_data(txn);
-    cal_req_t *r = req_of(job);
-    json_decref(r->doc);
-    r->doc = json_object();
+    attempt_start(txn);
     wz_db_txn_exec(txn, sql_periods, NULL, 0, got_periods);
 }
 
@@ -274,10 +281,7 @@ static void put_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_e
 {
     (void)res;
     (void)err;
-    wz_admin_job_t *job = wz_db_txn_data(txn);
-    cal_req_t *r = req_of(job);
-    json_decref(r->doc);
-    r->doc = json_object();
+    cal_req_t *r = attempt_start(txn);
     wz_db_value_t p[] = {WZ_DB_TEXT(r->date), WZ_DB_TEXT(r->kind), WZ_DB_TEXT(r->name)};
     wz_db_txn_exec(txn, sql_put_day, p, 3, day_put);
 }
@@ -331,10 +335,7 @@ static void delete_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
 {
     (void)res;
     (void)err;
-    wz_admin_job_t *job = wz_db_txn_data(txn);
-    cal_req_t *r = req_of(job);
-    json_decref(r->doc);
-    r->doc = json_object();
+    cal_req_t *r = attempt_start(txn);
     wz_db_value_t p = WZ_DB_TEXT(r->date);
     wz_db_txn_exec(txn, sql_delete_day, &p, 1, day_deleted);
 }
@@ -384,11 +385,7 @@ static void periods_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_
 {
     (void)res;
     (void)err;
-    wz_admin_job_t *job = wz_db_txn_data(txn);
-    cal_req_t *r = req_of(job);
-    json_decref(r->doc);
-    r->doc = json_object();
-    r->next = 0;
+    attempt_start(txn);
     wz_db_txn_exec(txn, sql_clear_periods, NULL, 0, period_added);
 }
 

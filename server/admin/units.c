@@ -136,7 +136,10 @@ static void tree_taken(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
 
 static void check(wz_db_txn_t *txn, wz_admin_job_t *job)
 {
-    (void)job;
+    if (!job->creating && !job->rec.present[COL_PARENT]) {
+        wz_admin_next(txn, job); /* a rename or a flag: the tree stays as it is */
+        return;
+    }
     wz_db_txn_exec(txn, sql_take_tree, NULL, 0, tree_taken);
 }
 

@@ -1,4 +1,5 @@
 #include "channels/hook.h"
+#include "common/query.h"
 #include "tickets/plan.h"
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -53,17 +54,6 @@ void wz_hook_sign(const char *secret, size_t secret_len, const char *ts, size_t 
         snprintf(out + 2 * i, 3, "%02x", m[i]);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int wz_hook_signature_valid(const char *secret, size_t secret_len, const char *ts, size_t ts_len, const char *body,
                             size_t body_len, const char *sig_hex, size_t sig_len)
 {
@@ -71,7 +61,7 @@ int wz_hook_signature_valid(const char *secret, size_t secret_len, const char *t
         return 0;
     unsigned char given[32], want[32];
     for (int i = 0; i < 32; i++) {
-        int hi = hexval(sig_hex[2 * i]), lo = hexval(sig_hex[2 * i + 1]);
+        int hi = wz_hex_digit(sig_hex[2 * i]), lo = wz_hex_digit(sig_hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return 0;
         given[i] = (unsigned char)(hi << 4 | lo);

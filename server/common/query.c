@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
+int wz_hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -21,7 +21,7 @@ long wz_url_decode(const char *src, size_t len, char *dst, int plus_is_space)
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+            int hi = wz_hex_digit(src[i + 1]), lo = wz_hex_digit(src[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);

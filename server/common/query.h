@@ -2,6 +2,9 @@
 #define WZ_COMMON_QUERY_H
 #include <stddef.h>
 
+/** The value of a hex digit (either case), or -1. */
+int wz_hex_digit(char c);
+
 /** Percent-decodes src (and '+' as space when plus_is_space) into dst, which must hold len bytes.
  * Returns the decoded length, or -1 on a malformed escape or an encoded NUL. */
 long wz_url_decode(const char *src, size_t len, char *dst, int plus_is_space);
