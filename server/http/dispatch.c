@@ -182,7 +182,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
             wz_send_error(ctx, WZ_ERR_BODY_TOO_LARGE, msg, NULL);
             return 0;
         }
-        if (!(route->flags & WZ_ROUTE_UPLOAD)) {
+        if (!(route->flags & (WZ_ROUTE_UPLOAD | WZ_ROUTE_RAW))) {
             if (!is_json_content_type(wz_req_header(req, H2O_TOKEN_CONTENT_TYPE))) {
                 wz_send_error(ctx, WZ_ERR_UNSUPPORTED_MEDIA_TYPE, "the body must be sent as application/json", NULL);
                 return 0;

@@ -28,6 +28,8 @@ enum {
     WZ_ROUTE_PUBLIC = 1 << 0,    /* no access token needed */
     WZ_ROUTE_LOCAL_ONLY = 1 << 1, /* only callers on the metrics allow-list */
     WZ_ROUTE_UPLOAD = 1 << 2,    /* raw body up to upload_limit; not parsed as JSON */
+    WZ_ROUTE_RAW = 1 << 3,       /* raw body up to body_limit, any type (platform XML, forms); the
+                                  * handler parses req->entity itself */
 };
 
 /** A route handler. It owns the response: it must eventually send one on ctx. */
