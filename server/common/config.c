@@ -76,6 +76,12 @@ static const key_t_ keys[] = {
         "how often to reload the disabled and revoked users whose tokens are refused"),
     INT(auth.refresh_ttl_s, "2592000", 600, 31536000, "lifetime of a refresh token in seconds (each refresh issues a new one)"),
     INT(sla.calendar_refresh_ms, "30000", 100, 3600000, "how often to look for a calendar changed by another server"),
+    /* the channel inbox (channels/inbox.h) */
+    INT(channels.follow_up_window_s, "1800", 0, 2592000,
+        "a platform user's messages this soon after their last one join their open ticket (0: never)"),
+    INT(channels.inbox_poll_ms, "2000", 50, 600000, "how often to look for inbox rows left unprocessed (a crash, a retry)"),
+    INT(channels.inbox_lease_s, "60", 1, 3600, "how long one server owns an inbox row it is processing"),
+    INT(channels.inbox_max_attempts, "10", 1, 1000, "tries before an inbox row is set aside as failed"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -43,6 +43,9 @@ typedef struct wz_config {
     struct {
         char *driver;
     } sms;
+    struct {
+        int follow_up_window_s, inbox_poll_ms, inbox_lease_s, inbox_max_attempts;
+    } channels;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

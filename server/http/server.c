@@ -155,6 +155,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_revocations_refresher_stop(worker->revocations_refresher);
         worker->revocations_refresher = NULL;
     }
+    if (worker->inbox_sweeper != NULL) {
+        wz_inbox_sweeper_stop(worker->inbox_sweeper);
+        worker->inbox_sweeper = NULL;
+    }
     if (worker->http != NULL) {
         wz_http_client_close(worker->http); /* calls still waiting end with an error */
         worker->http = NULL;
@@ -233,6 +237,17 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
     worker->http = wz_http_client_new(&worker->loop);
+    worker->inbox = (wz_inbox_env_t){
+        .pool = worker->db,
+        .calendar = &server->calendar,
+        .seal_key = server->seal_key,
+        .follow_up_window_s = (unsigned)cfg->channels.follow_up_window_s,
+        .lease_s = (unsigned)cfg->channels.inbox_lease_s,
+        .max_attempts = (unsigned)cfg->channels.inbox_max_attempts,
+    };
+    if (worker->index == 0)
+        worker->inbox_sweeper =
+            wz_inbox_sweeper_start(&worker->loop, &worker->inbox, (unsigned)cfg->channels.inbox_poll_ms);
     if (worker->index == 0) {
         worker->calendar_refresher = wz_calendar_refresher_start(&worker->loop, worker->db, &server->calendar,
                                                                  (unsigned)cfg->sla.calendar_refresh_ms);

@@ -15,6 +15,7 @@
 #include "sla/calendar_store.h"
 #include "net/http_client.h"
 #include "sla/timers.h"
+#include "channels/inbox.h"
 #include "http/errors.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -50,6 +51,8 @@ struct wz_worker {
     wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
     wz_revocations_refresher_t *revocations_refresher; /* worker 0 only */
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
+    wz_inbox_env_t inbox;                        /* what inbox processing on this loop uses */
+    wz_inbox_sweeper_t *inbox_sweeper;           /* worker 0 only */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -163,6 +166,8 @@ void wz_handle_auth_phone(wz_ctx_t *ctx);
 void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_channel_hook(wz_ctx_t *ctx);
+void wz_handle_channel_wechat_verify(wz_ctx_t *ctx);
+void wz_handle_channel_wechat_push(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
 void wz_handle_ticket_dispatch(wz_ctx_t *ctx);

@@ -119,7 +119,8 @@ static void step_run(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_er
 static void plan_now(wz_db_txn_t *txn)
 {
     job_t *j = wz_db_txn_data(txn);
-    wz_plan_input_t in = {j->cal, &j->req.who, j->req.action, j->req.args, j->req.sub_id, j->req.client_ip, j->req.now};
+    wz_plan_input_t in = {j->cal,          &j->req.who,       j->req.action, j->req.args,
+                          j->req.sub_id,   j->req.client_ip, j->req.now,    j->req.external_id};
     wz_plan_action(&j->plan, &in, &j->facts, &j->extra);
     if (j->plan.outcome != WZ_PLAN_OK) {
         wz_db_txn_commit(txn); /* nothing was written: this just ends the transaction */
@@ -186,7 +187,8 @@ static void step_facts(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_
             *pf[i] = (int)wz_db_cell_int(res, 0, 21 + i);
         f->policy.warn_ratio = (double)wz_db_cell_int(res, 0, 30) / 1000.0;
     }
-    wz_plan_input_t in = {j->cal, &j->req.who, j->req.action, j->req.args, j->req.sub_id, j->req.client_ip, j->req.now};
+    wz_plan_input_t in = {j->cal,          &j->req.who,       j->req.action, j->req.args,
+                          j->req.sub_id,   j->req.client_ip, j->req.now,    j->req.external_id};
     const char *sql = NULL;
     wz_db_value_t p[2];
     size_t n = 0;

@@ -18,6 +18,9 @@ typedef struct wz_action_request {
     int64_t sub_id;
     char client_ip[48];
     int64_t now;
+    /* a platform's message id for a follow-up that came through a channel ("" = none): the
+     * message is kept with it, and a second delivery of it fails with a duplicate key (1062) */
+    char external_id[129];
 } wz_action_request_t;
 
 typedef struct wz_action_result {

@@ -715,10 +715,11 @@ void wz_plan_action(wz_plan_t *pl, const wz_plan_input_t *in, const wz_ticket_fa
             text_field(pl, "content", content, 1, WZ_MESSAGE_MAX_CHARS) != 0)
             return;
         TRANSITION_CHECK();
-        wz_plan_stmt_t *s = add(pl, "INSERT INTO ticket_messages (ticket_id, author, kind, body) "
-                                    "VALUES (?, 'citizen', 'follow_up', ?)");
+        wz_plan_stmt_t *s = add(pl, "INSERT INTO ticket_messages (ticket_id, author, kind, body, external_id) "
+                                    "VALUES (?, 'citizen', 'follow_up', ?, ?)");
         param(s, WZ_DB_INT(f->id));
         param(s, WZ_DB_TEXT(content));
+        param(s, in->external_id != NULL && in->external_id[0] != '\0' ? WZ_DB_TEXT(in->external_id) : WZ_DB_NULL());
         s->capture = 1;
         pl->created_kind = "message";
         pl->created_status = 201;

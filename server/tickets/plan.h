@@ -91,6 +91,7 @@ typedef struct wz_plan_input {
     int64_t sub_id;        /* the reply or extension id of the path, 0 = none */
     const char *client_ip;
     int64_t now;
+    const char *external_id; /* follow-up: the platform's message id, or NULL / "" */
 } wz_plan_input_t;
 
 /** The extra row's query for an action, with its parameters; 0 if it needs none. */

@@ -39,7 +39,7 @@ static wz_plan_outcome_t plan(wz_plan_t *pl, const wz_identity_t *who, wz_action
 {
     json_t *args = body ? json_loads(body, 0, NULL) : NULL;
     wz_ticket_extra_t none = {0};
-    wz_plan_input_t in = {&cal, who, act, args, 0, "127.0.0.1", NOW};
+    wz_plan_input_t in = {&cal, who, act, args, 0, "127.0.0.1", NOW, NULL};
     wz_plan_action(pl, &in, f, x ? x : &none);
     json_decref(args);
     return pl->outcome;
