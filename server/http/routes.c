@@ -27,9 +27,10 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/phone", "auth.phone", wz_handle_auth_phone, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/api/v1/me", "me", wz_handle_me, 0);
     ROUTE(WZ_METHOD_POST, "/channels/hook/{account_id}", "channels.hook", wz_handle_channel_hook, WZ_ROUTE_PUBLIC);
-    ROUTE(WZ_METHOD_GET, "/channels/wechat/{account_id}", "channels.wechat_verify", wz_handle_channel_wechat_verify,
+    /* platform pushes: the same handler verifies the URL (GET) and takes pushes (POST) */
+    ROUTE(WZ_METHOD_GET, "/channels/wechat/{account_id}", "channels.wechat_verify", wz_handle_channel_wechat,
           WZ_ROUTE_PUBLIC);
-    ROUTE(WZ_METHOD_POST, "/channels/wechat/{account_id}", "channels.wechat_push", wz_handle_channel_wechat_push,
+    ROUTE(WZ_METHOD_POST, "/channels/wechat/{account_id}", "channels.wechat_push", wz_handle_channel_wechat,
           WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
     ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);
