@@ -150,8 +150,8 @@ static void set_body_key(wz_inbound_t *m, const char *body, size_t len, const ch
 }
 
 /* a private message: im_receive_msg, or the older receive_msg */
-static int read_im(const json_t *c, const char *from, const char *msg_id, size_t msg_id_len, wz_inbound_t *m,
-                   char *err, size_t errlen)
+static int read_im(const json_t *c, const char *from, const char *msg_id, size_t msg_id_len, wz_inbound_t *m, char *err,
+                   size_t errlen)
 {
     const char *sid = NULL, *conv = NULL, *type = NULL, *text = "", *url = NULL;
     json_int_t created = 0;
@@ -212,8 +212,8 @@ static int read_comment(const json_t *c, const char *from, wz_inbound_t *m, char
     const char *cid = NULL, *user = NULL, *text = NULL, *item = NULL;
     json_int_t created = 0;
     json_error_t jerr;
-    if (json_unpack_ex((json_t *)c, &jerr, 0, "{s:s, s?s, s:s, s?I, s?s}", "comment_id", &cid, "comment_user_id",
-                       &user, "content", &text, "create_time", &created, "reply_to_item_id", &item) != 0)
+    if (json_unpack_ex((json_t *)c, &jerr, 0, "{s:s, s?s, s:s, s?I, s?s}", "comment_id", &cid, "comment_user_id", &user,
+                       "content", &text, "create_time", &created, "reply_to_item_id", &item) != 0)
         FAIL("content: %s", jerr.text);
     if (!id_ok(cid))
         FAIL("content.comment_id must be an id");
@@ -249,8 +249,8 @@ int wz_bytedance_parse(const char *body, size_t len, size_t body_max, const char
     if (!json_is_object(doc))
         FAIL("the body must be a JSON object");
     const char *event = NULL, *key = NULL, *from = NULL, *to = NULL, *log_id = NULL;
-    if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?s, s?s}", "event", &event, "client_key", &key,
-                       "from_user_id", &from, "to_user_id", &to, "log_id", &log_id) != 0)
+    if (json_unpack_ex(doc, &jerr, 0, "{s:s, s?s, s?s, s?s, s?s}", "event", &event, "client_key", &key, "from_user_id",
+                       &from, "to_user_id", &to, "log_id", &log_id) != 0)
         FAIL("%s", jerr.text);
     if (event[0] == '\0')
         FAIL("event must not be empty");

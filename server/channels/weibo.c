@@ -41,8 +41,8 @@ int wz_weibo_signature_valid(const char *app_secret, size_t secret_len, const ch
     return wz_adapt_sha1_hex_matches(want, signature, sig_len);
 }
 
-void wz_weibo_sign(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len,
-                   const char *nonce, size_t nonce_len, char out[41])
+void wz_weibo_sign(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len, const char *nonce,
+                   size_t nonce_len, char out[41])
 {
     unsigned char d[WZ_SHA1_LEN];
     digest(app_secret, secret_len, timestamp, ts_len, nonce, nonce_len, d);
@@ -50,8 +50,8 @@ void wz_weibo_sign(const char *app_secret, size_t secret_len, const char *timest
 }
 
 int wz_weibo_handshake(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len,
-                       const char *nonce, size_t nonce_len, const char *signature, size_t sig_len,
-                       const char *echostr, size_t echostr_len)
+                       const char *nonce, size_t nonce_len, const char *signature, size_t sig_len, const char *echostr,
+                       size_t echostr_len)
 {
     /* echostr goes back verbatim: only a short visible-ASCII token, never markup or a newline */
     if (echostr == NULL || echostr_len == 0 || echostr_len > WZ_WEIBO_ECHOSTR_MAX)
@@ -196,8 +196,7 @@ int wz_weibo_parse(const char *body, size_t len, wz_inbound_t *m, char *err, siz
     wz_adapt_hex(d, 8, hex);
     char type_cut[17];
     wz_adapt_set_name(type_cut, sizeof(type_cut), type);
-    snprintf(m->dedupe_key, sizeof(m->dedupe_key), "%s:%lld:%s:%s", sender_id, (long long)m->created_at, type_cut,
-             hex);
+    snprintf(m->dedupe_key, sizeof(m->dedupe_key), "%s:%lld:%s:%s", sender_id, (long long)m->created_at, type_cut, hex);
 
     const json_t *vfid = data ? json_object_get(data, "tovfid") : NULL;
     char fid[24];
@@ -208,8 +207,10 @@ int wz_weibo_parse(const char *body, size_t len, wz_inbound_t *m, char *err, siz
         snprintf(m->msg_type, sizeof(m->msg_type), "text");
         wz_inbound_set_text(&m->content, text, strlen(text), WZ_INBOUND_CONTENT_MAX);
     } else if (strcmp(type, "position") == 0) {
-        json_t *lon = data ? json_object_get(data, "longitude") : NULL, *lat = data ? json_object_get(data, "latitude") : NULL;
-        if (lon == NULL || lat == NULL || coord_of(lon, 180, &m->longitude) != 0 || coord_of(lat, 90, &m->latitude) != 0)
+        json_t *lon = data ? json_object_get(data, "longitude") : NULL,
+               *lat = data ? json_object_get(data, "latitude") : NULL;
+        if (lon == NULL || lat == NULL || coord_of(lon, 180, &m->longitude) != 0 ||
+            coord_of(lat, 90, &m->latitude) != 0)
             FAIL("data.longitude and data.latitude must be coordinates");
         m->kind = WZ_INBOUND_MESSAGE;
         m->has_location = 1;

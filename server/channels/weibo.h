@@ -45,13 +45,13 @@
 int wz_weibo_signature_valid(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len,
                              const char *nonce, size_t nonce_len, const char *signature, size_t sig_len);
 /** The signature Weibo sends (lowercase hex and a NUL): for tests and fake platforms. */
-void wz_weibo_sign(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len,
-                   const char *nonce, size_t nonce_len, char out[41]);
+void wz_weibo_sign(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len, const char *nonce,
+                   size_t nonce_len, char out[41]);
 /** The URL check: 1 when the signature verifies and echostr (1..128 visible ASCII characters)
  * may be answered as it came (text/plain), else 0. */
 int wz_weibo_handshake(const char *app_secret, size_t secret_len, const char *timestamp, size_t ts_len,
-                       const char *nonce, size_t nonce_len, const char *signature, size_t sig_len,
-                       const char *echostr, size_t echostr_len);
+                       const char *nonce, size_t nonce_len, const char *signature, size_t sig_len, const char *echostr,
+                       size_t echostr_len);
 /** Reads Weibo's created_at ("Mon Jul 16 18:09:20 +0800 2012") as Unix seconds, using the
  * offset the string carries. 0, or -1 when it is not that format or not a real date. */
 int wz_weibo_time_parse(const char *s, size_t len, int64_t *out);

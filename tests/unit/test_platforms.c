@@ -251,9 +251,9 @@ static void test_weibo_refused(void)
     CHECK_INT(weibo("{\"type\":7,\"sender_id\":1," HEAD ",\"text\":\"x\"}", &m), -1);
     CHECK_INT(weibo("{\"type\":\"text\",\"sender_id\":1," HEAD ",\"text\":\"x\",\"data\":[]}", &m), -1);
     CHECK_INT(weibo("{\"type\":\"text\",\"type\":\"event\",\"sender_id\":1," HEAD ",\"text\":\"x\"}", &m), -1);
-    CHECK_INT(weibo("{\"type\":\"position\",\"sender_id\":1," HEAD ",\"text\":\"x\",\"data\":{\"longitude\":\"1\"}}",
-                    &m),
-              -1);
+    CHECK_INT(
+        weibo("{\"type\":\"position\",\"sender_id\":1," HEAD ",\"text\":\"x\",\"data\":{\"longitude\":\"1\"}}", &m),
+        -1);
     CHECK_INT(weibo("{\"type\":\"position\",\"sender_id\":1," HEAD
                     ",\"text\":\"x\",\"data\":{\"longitude\":\"200\",\"latitude\":\"1\"}}",
                     &m),
@@ -337,7 +337,9 @@ static void test_douyin_challenge(void)
     body = sample("douyin/im_text.json", &len);
     CHECK_INT(wz_douyin_challenge(body, len, out, sizeof(out)), 0);
     free(body);
-    const char *bad[] = {"", "[]", "{\"event\":\"verify_webhook\"}",
+    const char *bad[] = {"",
+                         "[]",
+                         "{\"event\":\"verify_webhook\"}",
                          "{\"event\":\"verify_webhook\",\"content\":{\"challenge\":[1]}}",
                          "{\"event\":\"verify_webhook\",\"content\":{\"challenge\":1.5}}",
                          "{\"event\":\"verify_webhook\",\"content\":7}"};
@@ -358,7 +360,8 @@ static void test_douyin_messages(void)
     CHECK_STR(m.sender_name, "热心市民小王");
     CHECK_STR(m.content, "你好，我想反映一下小区停车难的问题");
     CHECK_INT(m.created_at, 1700000000); /* milliseconds in the push */
-    CHECK_STR(m.dedupe_key, "im:@c29bfc000+MNggFhRkwGuX1ntuc0RPc0VHmR3vzWUBwDdDYrU9MpJSYEVV6/2hKU0il5iay8J99+0t5j3zrbA==");
+    CHECK_STR(m.dedupe_key,
+              "im:@c29bfc000+MNggFhRkwGuX1ntuc0RPc0VHmR3vzWUBwDdDYrU9MpJSYEVV6/2hKU0il5iay8J99+0t5j3zrbA==");
     CHECK_STR(m.reply_to, "@c29bfc000+MNggFhRkwGuX1ntuc0QfA0VnmRejrzWUBwDdDYrU9MpJSYEVV6/2hKU0il5iay8J99+0t5j3zrbA==");
     CHECK_STR(m.event, "");
     wz_inbound_clear(&m);
@@ -387,16 +390,18 @@ static void test_douyin_messages(void)
     wz_inbound_clear(&m);
 
     /* content as an object (as verify_webhook sends it) reads the same */
-    const char *obj = "{\"event\":\"im_receive_msg\",\"from_user_id\":\"u1\",\"content\":{\"server_message_id\":\"42\","
-                      "\"message_type\":\"video\",\"resource_url\":\"https://v.douyin.com/x\",\"create_time\":1700000000}}";
+    const char *obj =
+        "{\"event\":\"im_receive_msg\",\"from_user_id\":\"u1\",\"content\":{\"server_message_id\":\"42\","
+        "\"message_type\":\"video\",\"resource_url\":\"https://v.douyin.com/x\",\"create_time\":1700000000}}";
     CHECK_INT(bytedance(0, obj, strlen(obj), NULL, &m), 0);
     CHECK_STR(m.msg_type, "video");
     CHECK_STR(m.media_url, "https://v.douyin.com/x");
     CHECK_STR(m.content, "[视频] https://v.douyin.com/x");
     CHECK_INT(m.created_at, 1700000000); /* seconds stay seconds */
     wz_inbound_clear(&m);
-    const char *other = "{\"event\":\"im_receive_msg\",\"from_user_id\":\"u1\",\"content\":{\"server_message_id\":\"43\","
-                        "\"message_type\":\"other\"}}";
+    const char *other =
+        "{\"event\":\"im_receive_msg\",\"from_user_id\":\"u1\",\"content\":{\"server_message_id\":\"43\","
+        "\"message_type\":\"other\"}}";
     CHECK_INT(bytedance(0, other, strlen(other), NULL, &m), 0);
     CHECK(strstr(m.content, "抖音 App") != NULL);
     wz_inbound_clear(&m);
@@ -433,8 +438,9 @@ static void test_douyin_events(void)
     CHECK_INT(m.kind, WZ_INBOUND_IGNORE);
     CHECK_STR(m.event, "verify_webhook");
     wz_inbound_clear(&m);
-    const char *send = "{\"event\":\"im_send_msg\",\"from_user_id\":\"gov\",\"content\":\"{\\\"server_message_id\\\":\\\"9\\\","
-                       "\\\"message_type\\\":\\\"text\\\",\\\"text\\\":\\\"已收到\\\"}\"}";
+    const char *send =
+        "{\"event\":\"im_send_msg\",\"from_user_id\":\"gov\",\"content\":\"{\\\"server_message_id\\\":\\\"9\\\","
+        "\\\"message_type\\\":\\\"text\\\",\\\"text\\\":\\\"已收到\\\"}\"}";
     CHECK_INT(bytedance(0, send, strlen(send), NULL, &m), 0);
     CHECK_INT(m.kind, WZ_INBOUND_IGNORE); /* the account's own message is no citizen's */
     CHECK_STR(m.event, "im_send_msg");
