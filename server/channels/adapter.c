@@ -43,6 +43,16 @@ int wz_push_query(const wz_push_t *push, const char *name, char *out, size_t out
 
 int wz_push_fresh(const wz_push_t *push, const char *ts, size_t len)
 {
-    int64_t when;
-    return wz_hook_timestamp_parse(ts, len, &when) == 0 && wz_hook_timestamp_fresh(when, push->now);
+    /* Unix seconds (WeChat), or milliseconds (Weibo: 13 digits); either within 5 minutes */
+    int64_t when = 0;
+    if (ts == NULL || len == 0 || len > 13)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (ts[i] < '0' || ts[i] > '9')
+            return 0;
+        when = when * 10 + (ts[i] - '0');
+    }
+    if (len == 13)
+        when /= 1000;
+    return wz_hook_timestamp_fresh(when, push->now);
 }

@@ -50,7 +50,10 @@ typedef struct wz_channel_adapter {
     void (*take)(const wz_push_t *push, const char *const secrets[], wz_push_result_t *out);
 } wz_channel_adapter_t;
 
-extern const wz_channel_adapter_t wz_adapter_wechat_oa;
+extern const wz_channel_adapter_t wz_adapter_wechat_oa; /* wechat_oa.c */
+extern const wz_channel_adapter_t wz_adapter_weibo;     /* weibo.c */
+extern const wz_channel_adapter_t wz_adapter_douyin;    /* douyin.c */
+extern const wz_channel_adapter_t wz_adapter_toutiao;   /* toutiao.c */
 
 /** Frees what a result holds. */
 void wz_push_result_clear(wz_push_result_t *r);

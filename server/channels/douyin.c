@@ -1,5 +1,6 @@
 #include "channels/douyin.h"
 #include "channels/adapt.h"
+#include "channels/adapter.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,3 +301,60 @@ int wz_douyin_parse(const char *body, size_t len, const char *msg_id, size_t msg
 {
     return wz_bytedance_parse(body, len, WZ_DOUYIN_BODY_MAX, msg_id, msg_id_len, m, err, errlen);
 }
+
+/* ---- behind the adapter interface (channels/adapter.h), shared with toutiao.c ---- */
+
+void wz_bytedance_take(const wz_push_t *push, const char *const secrets[], wz_push_result_t *out, size_t body_max,
+                       const char *const sig_headers[])
+{
+    const char *secret = secrets[1]; /* client_key, client_secret */
+    /* POST only (the routes): the platform checks its webhook with a POST of verify_webhook */
+    if (secret == NULL) {
+        wz_push_refuse(out, WZ_PUSH_NOT_CONFIGURED, "the account has no secrets.client_secret");
+        return;
+    }
+    const char *sig = NULL, *msg_id;
+    size_t sig_len = 0, msg_id_len = 0;
+    for (size_t i = 0; sig == NULL && sig_headers[i] != NULL; i++)
+        sig = push->header(push->req, sig_headers[i], &sig_len);
+    const char *body = push->body ? push->body : "";
+    if (sig == NULL || push->body_len > body_max ||
+        !wz_douyin_signature_valid(secret, strlen(secret), body, push->body_len, sig, sig_len)) {
+        wz_push_refuse(out, WZ_PUSH_UNAUTHENTICATED, "%s does not match the Client Secret and the body",
+                       sig_headers[0]);
+        return;
+    }
+    /* the URL check: the challenge back, nothing stored (no timestamp to check: the signature
+     * covers the body, and a replayed message only meets its own dedupe key) */
+    char challenge[WZ_DOUYIN_CHALLENGE_MAX + 1];
+    long n = wz_douyin_challenge(body, push->body_len, challenge, sizeof(challenge));
+    if (n > 0) {
+        wz_push_answer(out, WZ_PUSH_ANSWER, "application/json", challenge, (size_t)n);
+        return;
+    }
+    if (n < 0) {
+        wz_push_refuse(out, WZ_PUSH_MALFORMED, "the body is not a platform webhook event");
+        return;
+    }
+    msg_id = push->header(push->req, WZ_DOUYIN_MSG_ID_HEADER, &msg_id_len);
+    char err[200] = "";
+    if (wz_bytedance_parse(body, push->body_len, body_max, msg_id, msg_id_len, &out->msg, err, sizeof(err)) != 0) {
+        int json = strncmp(err, "the body is not JSON", 20) == 0 || strncmp(err, "the body must be a JSON", 23) == 0;
+        wz_push_refuse(out, json ? WZ_PUSH_MALFORMED : WZ_PUSH_INVALID, "%s", err);
+        return;
+    }
+    wz_push_answer(out, WZ_PUSH_STORE, "application/json", "{}", 2);
+}
+
+static void take(const wz_push_t *push, const char *const secrets[], wz_push_result_t *out)
+{
+    static const char *const headers[] = {WZ_DOUYIN_SIGNATURE_HEADER, NULL};
+    wz_bytedance_take(push, secrets, out, WZ_DOUYIN_BODY_MAX, headers);
+}
+
+const wz_channel_adapter_t wz_adapter_douyin = {
+    .platform = "douyin",
+    .max_body = WZ_DOUYIN_BODY_MAX,
+    .secrets = {"client_key", "client_secret", NULL},
+    .take = take,
+};

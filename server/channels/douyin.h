@@ -66,4 +66,12 @@ int wz_douyin_parse(const char *body, size_t len, const char *msg_id, size_t msg
 int wz_bytedance_parse(const char *body, size_t len, size_t body_max, const char *msg_id, size_t msg_id_len,
                        wz_inbound_t *m, char *err, size_t errlen);
 
+struct wz_push;
+struct wz_push_result;
+/** The adapter step (channels/adapter.h) of the ByteDance webhook: POST only, the signature in
+ * the first of sig_headers present, the verify_webhook challenge answered, else the event read
+ * for the inbox. Douyin's and Toutiao's adapters are this with their own limit and headers. */
+void wz_bytedance_take(const struct wz_push *push, const char *const secrets[], struct wz_push_result *out,
+                       size_t body_max, const char *const sig_headers[]);
+
 #endif

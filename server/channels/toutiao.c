@@ -2,6 +2,7 @@
  * douyin.c's, under Toutiao's own names and limit, so the two cannot drift apart. */
 #include "channels/toutiao.h"
 #include "channels/douyin.h"
+#include "channels/adapter.h"
 
 int wz_toutiao_signature_valid(const char *client_secret, size_t secret_len, const char *body, size_t body_len,
                                const char *sig_hex, size_t sig_len)
@@ -20,3 +21,16 @@ int wz_toutiao_parse(const char *body, size_t len, const char *msg_id, size_t ms
 {
     return wz_bytedance_parse(body, len, WZ_TOUTIAO_BODY_MAX, msg_id, msg_id_len, m, err, errlen);
 }
+
+static void take(const wz_push_t *push, const char *const secrets[], wz_push_result_t *out)
+{
+    static const char *const headers[] = {WZ_TOUTIAO_SIGNATURE_HEADER, WZ_TOUTIAO_SIGNATURE_HEADER_ALT, NULL};
+    wz_bytedance_take(push, secrets, out, WZ_TOUTIAO_BODY_MAX, headers);
+}
+
+const wz_channel_adapter_t wz_adapter_toutiao = {
+    .platform = "toutiao",
+    .max_body = WZ_TOUTIAO_BODY_MAX,
+    .secrets = {"client_key", "client_secret", NULL},
+    .take = take,
+};

@@ -1,5 +1,6 @@
 #include "channels/weibo.h"
 #include "channels/adapt.h"
+#include "channels/adapter.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -263,3 +264,63 @@ fail:
     wz_inbound_clear(m);
     return -1;
 }
+
+/* ---- behind the adapter interface (channels/adapter.h) ---- */
+
+#define PARAM_MAX 128
+
+/* a parse failure of the JSON itself is 400; a JSON that is no usable push is 422 */
+static wz_push_outcome_t parse_outcome(const char *err)
+{
+    return strncmp(err, "the body is not JSON", 20) == 0 || strncmp(err, "the body must be a JSON object", 30) == 0
+               ? WZ_PUSH_MALFORMED
+               : WZ_PUSH_INVALID;
+}
+
+static void take(const wz_push_t *push, const char *const secrets[], wz_push_result_t *out)
+{
+    const char *secret = secrets[0];
+    if (secret == NULL) {
+        wz_push_refuse(out, WZ_PUSH_NOT_CONFIGURED, "the account has no secrets.app_secret");
+        return;
+    }
+    char sig[PARAM_MAX], ts[PARAM_MAX], nonce[PARAM_MAX], echostr[WZ_WEIBO_ECHOSTR_MAX + 2];
+    if (wz_push_query(push, "signature", sig, sizeof(sig)) < 0 || wz_push_query(push, "timestamp", ts, sizeof(ts)) < 0 ||
+        wz_push_query(push, "nonce", nonce, sizeof(nonce)) < 0 ||
+        wz_push_query(push, "echostr", echostr, sizeof(echostr)) < 0) {
+        wz_push_refuse(out, WZ_PUSH_MALFORMED, "a query parameter is malformed or too long");
+        return;
+    }
+    if (!wz_push_fresh(push, ts, strlen(ts))) {
+        wz_push_refuse(out, WZ_PUSH_UNAUTHENTICATED,
+                       "timestamp is missing or more than 5 minutes from the server's clock");
+        return;
+    }
+    size_t slen = strlen(secret);
+    if (!push->post) {
+        if (wz_weibo_handshake(secret, slen, ts, strlen(ts), nonce, strlen(nonce), sig, strlen(sig), echostr,
+                               strlen(echostr)))
+            wz_push_answer(out, WZ_PUSH_ANSWER, "text/plain; charset=utf-8", echostr, strlen(echostr));
+        else
+            wz_push_refuse(out, WZ_PUSH_UNAUTHENTICATED, "signature does not match the App Secret (or a bad echostr)");
+        return;
+    }
+    if (!wz_weibo_signature_valid(secret, slen, ts, strlen(ts), nonce, strlen(nonce), sig, strlen(sig))) {
+        wz_push_refuse(out, WZ_PUSH_UNAUTHENTICATED, "signature does not match the App Secret");
+        return;
+    }
+    char err[200] = "";
+    if (wz_weibo_parse(push->body ? push->body : "", push->body_len, &out->msg, err, sizeof(err)) != 0) {
+        wz_push_refuse(out, parse_outcome(err), "%s", err);
+        return;
+    }
+    /* an empty answer within 5 seconds stops Weibo's retries and sends the fan nothing */
+    wz_push_answer(out, WZ_PUSH_STORE, "text/plain; charset=utf-8", "", 0);
+}
+
+const wz_channel_adapter_t wz_adapter_weibo = {
+    .platform = "weibo",
+    .max_body = WZ_WEIBO_BODY_MAX,
+    .secrets = {"app_secret", NULL},
+    .take = take,
+};

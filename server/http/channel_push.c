@@ -54,7 +54,13 @@ static void on_stored(void *data, int64_t row_id, int duplicate, const wz_db_err
 static const char *header_of(const void *req, const char *name, size_t *len)
 {
     const h2o_req_t *r = req;
-    ssize_t i = h2o_find_header_by_str(&r->headers, name, strlen(name), -1);
+    char lower[64]; /* h2o keeps header names in lower case */
+    size_t n = strlen(name);
+    if (n >= sizeof(lower))
+        return NULL;
+    for (size_t k = 0; k <= n; k++)
+        lower[k] = (char)(name[k] >= 'A' && name[k] <= 'Z' ? name[k] + 32 : name[k]);
+    ssize_t i = h2o_find_header_by_str(&r->headers, lower, n, -1);
     if (i < 0)
         return NULL;
     *len = r->headers.entries[i].value.len;
@@ -177,4 +183,19 @@ static void push_start(wz_ctx_t *ctx, const wz_channel_adapter_t *adapter)
 void wz_handle_channel_wechat(wz_ctx_t *ctx)
 {
     push_start(ctx, &wz_adapter_wechat_oa);
+}
+
+void wz_handle_channel_weibo(wz_ctx_t *ctx)
+{
+    push_start(ctx, &wz_adapter_weibo);
+}
+
+void wz_handle_channel_douyin(wz_ctx_t *ctx)
+{
+    push_start(ctx, &wz_adapter_douyin);
+}
+
+void wz_handle_channel_toutiao(wz_ctx_t *ctx)
+{
+    push_start(ctx, &wz_adapter_toutiao);
 }

@@ -32,6 +32,14 @@ void wz_routes_register(wz_server_t *server)
           WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/channels/wechat/{account_id}", "channels.wechat_push", wz_handle_channel_wechat,
           WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    ROUTE(WZ_METHOD_GET, "/channels/weibo/{account_id}", "channels.weibo_verify", wz_handle_channel_weibo,
+          WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_POST, "/channels/weibo/{account_id}", "channels.weibo_push", wz_handle_channel_weibo,
+          WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    ROUTE(WZ_METHOD_POST, "/channels/douyin/{account_id}", "channels.douyin_push", wz_handle_channel_douyin,
+          WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    ROUTE(WZ_METHOD_POST, "/channels/toutiao/{account_id}", "channels.toutiao_push", wz_handle_channel_toutiao,
+          WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
     ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets/{id}", "tickets.get", wz_handle_ticket_get, 0);

@@ -168,6 +168,9 @@ void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_channel_hook(wz_ctx_t *ctx);
 /* platform pushes (http/channel_push.c): GET and POST of /channels/<platform>/{account_id} */
 void wz_handle_channel_wechat(wz_ctx_t *ctx);
+void wz_handle_channel_weibo(wz_ctx_t *ctx);
+void wz_handle_channel_douyin(wz_ctx_t *ctx);
+void wz_handle_channel_toutiao(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
 void wz_handle_ticket_dispatch(wz_ctx_t *ctx);
