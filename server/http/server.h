@@ -163,6 +163,12 @@ void wz_handle_auth_phone(wz_ctx_t *ctx);
 void wz_handle_me(wz_ctx_t *ctx);
 void wz_handle_messages_create(wz_ctx_t *ctx);
 void wz_handle_channel_hook(wz_ctx_t *ctx);
+/* Open311 GeoReport v2 (open311.c) */
+void wz_handle_open311_services(wz_ctx_t *ctx);
+void wz_handle_open311_service(wz_ctx_t *ctx);
+void wz_handle_open311_requests(wz_ctx_t *ctx);
+void wz_handle_open311_request(wz_ctx_t *ctx);
+void wz_handle_open311_post(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
 void wz_handle_ticket_dispatch(wz_ctx_t *ctx);
