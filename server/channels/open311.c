@@ -342,16 +342,30 @@ const char *wz_o311_notice(const char *ticket_status, size_t len)
 
 /* ---- GET requests' filters ---- */
 
+/* An instant; "2026-11-01T00:00:00 08:00" is read as +08:00: a '+' a client left unencoded in
+ * the query string arrives as a space. */
+static int instant(const char *text, int64_t *out)
+{
+    char buf[64];
+    size_t n = strlen(text);
+    if (n >= sizeof(buf))
+        return -1;
+    memcpy(buf, text, n + 1);
+    if (n >= 25 && buf[n - 6] == ' ' && buf[n - 3] == ':')
+        buf[n - 6] = '+';
+    return wz_time_parse(buf, n, out);
+}
+
 int wz_o311_range(const char *start, const char *end, int64_t now, int64_t *from, int64_t *to, char *err,
                   size_t errlen)
 {
     int has_start = start != NULL && start[0] != '\0', has_end = end != NULL && end[0] != '\0';
     int64_t s = 0, e = 0;
-    if (has_start && wz_time_parse(start, strlen(start), &s) != 0) {
+    if (has_start && instant(start, &s) != 0) {
         snprintf(err, errlen, "start_date must be a w3 datetime such as 2026-11-01T00:00:00+08:00");
         return -1;
     }
-    if (has_end && wz_time_parse(end, strlen(end), &e) != 0) {
+    if (has_end && instant(end, &e) != 0) {
         snprintf(err, errlen, "end_date must be a w3 datetime such as 2026-11-30T23:59:59+08:00");
         return -1;
     }

@@ -294,6 +294,9 @@ class Open311(ServerTestCase):
         status, doc = self.get_json(f"requests.json?start_date={day}T00:00:00Z&end_date={day}T23:59:59Z"
                                     "&service_code=4")
         self.assertIn(old, [r["service_request_id"] for r in doc])
+        # an offset's '+' left unencoded (it arrives as a space) still reads as +08:00
+        status, doc = self.get_json(f"requests.json?start_date={day}T08:00:00+08:00&end_date={day}T23:59:59Z")
+        self.assertIn(old, [r["service_request_id"] for r in doc])
         # start alone: 90 days from it, so today's are outside
         status, doc = self.get_json(f"requests.json?start_date={day}")
         self.assertIn(old, [r["service_request_id"] for r in doc])

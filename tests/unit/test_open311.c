@@ -226,6 +226,9 @@ static void test_range(void)
     CHECK(from == 1767225600 && to == 1767225600 + d90);
     CHECK_INT(wz_o311_range(NULL, "2026-01-01T08:00:00+08:00", now, &from, &to, why, sizeof(why)), 0);
     CHECK(to == 1767225600 && from == 1767225600 - d90);
+    /* a '+' left unencoded in a query string arrives as a space */
+    CHECK_INT(wz_o311_range(NULL, "2026-01-01T08:00:00 08:00", now, &from, &to, why, sizeof(why)), 0);
+    CHECK(to == 1767225600);
     CHECK_INT(wz_o311_range("2026-01-01", "2026-03-31", now, &from, &to, why, sizeof(why)), 0);
     CHECK_INT(wz_o311_range("2026-01-01", "2026-04-02", now, &from, &to, why, sizeof(why)), -1);
     CHECK(strstr(why, "90 days") != NULL);
