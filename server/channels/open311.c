@@ -225,7 +225,8 @@ int wz_o311_post_parse(const char *body, size_t len, int json, wz_o311_post_t *p
         REFUSE(400, "address_string must have at most %d characters", WZ_O311_ADDRESS_MAX);
     if (!chars_at_most(p->address_id, 64))
         REFUSE(400, "address_id must have at most 64 characters");
-    long names = wz_utf8_chars(p->first_name, strlen(p->first_name)) + wz_utf8_chars(p->last_name, strlen(p->last_name));
+    long names =
+        wz_utf8_chars(p->first_name, strlen(p->first_name)) + wz_utf8_chars(p->last_name, strlen(p->last_name));
     if (names > WZ_O311_NAME_MAX)
         REFUSE(400, "first_name and last_name must have at most %d characters together", WZ_O311_NAME_MAX);
     if (p->phone[0] != '\0' && !phone_ok(p->phone))
@@ -327,12 +328,9 @@ const char *wz_o311_notice(const char *ticket_status, size_t len)
     static const struct {
         const char *status, *notice;
     } notices[] = {
-        {"new", "已受理，正在分派承办单位"},
-        {"dispatched", "已分派至承办单位"},
-        {"accepted", "承办单位正在办理"},
-        {"waiting_citizen", "承办单位需要您补充情况"},
-        {"replied", "承办单位已答复"},
-        {"closed", "已办结"},
+        {"new", "已受理，正在分派承办单位"}, {"dispatched", "已分派至承办单位"},
+        {"accepted", "承办单位正在办理"},    {"waiting_citizen", "承办单位需要您补充情况"},
+        {"replied", "承办单位已答复"},       {"closed", "已办结"},
     };
     for (size_t i = 0; i < sizeof(notices) / sizeof(notices[0]); i++)
         if (is(ticket_status, len, notices[i].status))
@@ -356,8 +354,7 @@ static int instant(const char *text, int64_t *out)
     return wz_time_parse(buf, n, out);
 }
 
-int wz_o311_range(const char *start, const char *end, int64_t now, int64_t *from, int64_t *to, char *err,
-                  size_t errlen)
+int wz_o311_range(const char *start, const char *end, int64_t now, int64_t *from, int64_t *to, char *err, size_t errlen)
 {
     int has_start = start != NULL && start[0] != '\0', has_end = end != NULL && end[0] != '\0';
     int64_t s = 0, e = 0;

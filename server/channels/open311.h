@@ -27,12 +27,12 @@
 #define WZ_O311_NAME_MAX 50          /* characters of first and last name together */
 #define WZ_O311_ID_MAX 128           /* bytes: address_id, device_id, account_id */
 #define WZ_O311_EMAIL_MAX 254
-#define WZ_O311_URL_MAX 900 /* bytes: the description and its media line stay within a message (5000) */
+#define WZ_O311_URL_MAX 900   /* bytes: the description and its media line stay within a message (5000) */
 #define WZ_O311_SECRET_MIN 16 /* an api_key's secret part, bytes */
 #define WZ_O311_SECRET_MAX 256
-#define WZ_O311_IDEM_MAX 120   /* Idempotency-Key bytes, so "open311 " + key fits external_id */
-#define WZ_O311_NUMBER_MAX 32  /* a service_request_id */
-#define WZ_O311_LIST_MAX 50    /* service_request_ids or service_codes in one GET requests */
+#define WZ_O311_IDEM_MAX 120  /* Idempotency-Key bytes, so "open311 " + key fits external_id */
+#define WZ_O311_NUMBER_MAX 32 /* a service_request_id */
+#define WZ_O311_LIST_MAX 50   /* service_request_ids or service_codes in one GET requests */
 #define WZ_O311_RANGE_S (90 * 86400)
 #define WZ_O311_RESULTS_MAX 1000
 
@@ -44,8 +44,8 @@ int wz_o311_format(const char *s, size_t len, size_t *stem);
 
 /** A POST Service Request, as read from the form (or JSON) body. Empty strings = not given. */
 typedef struct wz_o311_post {
-    int64_t key_account;                        /* the api_key's account id */
-    char key_secret[WZ_O311_SECRET_MAX + 1];    /* the api_key's secret part */
+    int64_t key_account;                     /* the api_key's account id */
+    char key_secret[WZ_O311_SECRET_MAX + 1]; /* the api_key's secret part */
     int64_t service_code;
     int has_point;
     double lat, lng;

@@ -115,15 +115,13 @@ static void children(FILE *f, const char *name, const json_t *v)
     if (json_is_object(v)) {
         const char *key;
         const json_t *member;
-        json_object_foreach((json_t *)v, key, member)
-            element(f, key, member);
+        json_object_foreach((json_t *)v, key, member) element(f, key, member);
     } else if (json_is_array(v)) {
         char item[64];
         singular(name, item, sizeof(item));
         size_t i;
         const json_t *entry;
-        json_array_foreach(v, i, entry)
-            element(f, item, entry);
+        json_array_foreach(v, i, entry) element(f, item, entry);
     }
 }
 
@@ -168,8 +166,7 @@ char *wz_o311_xml(const char *root, const char *item, const json_t *doc, size_t 
     if (json_is_array(doc)) {
         size_t i;
         const json_t *entry;
-        json_array_foreach(doc, i, entry)
-            element(f, item, entry);
+        json_array_foreach(doc, i, entry) element(f, item, entry);
     } else {
         children(f, root, doc);
     }

@@ -57,8 +57,8 @@ static void send_doc(wz_ctx_t *ctx, int fmt, int status, const char *root, const
     size_t len = 0;
     char *text = wz_o311_render((wz_o311_format_t)fmt, root, item, doc, &len);
     json_decref(doc);
-    wz_send_text(ctx->req, status,
-                 fmt == WZ_O311_XML ? "text/xml; charset=utf-8" : "application/json; charset=utf-8", text, len);
+    wz_send_text(ctx->req, status, fmt == WZ_O311_XML ? "text/xml; charset=utf-8" : "application/json; charset=utf-8",
+                 text, len);
     free(text);
 }
 
@@ -248,21 +248,19 @@ static json_t *request_view(const wz_db_result_t *res, size_t r)
     json_t *loc = n[9] ? json_loadb(s[9], n[9], 0, NULL) : NULL;
     json_t *lat = json_object_get(loc, "latitude"), *lng = json_object_get(loc, "longitude"),
            *addr = json_object_get(loc, "address");
-    json_t *address = json_is_string(addr) ? masked(json_string_value(addr), json_string_length(addr))
-                                           : masked(s[10], n[10]);
+    json_t *address =
+        json_is_string(addr) ? masked(json_string_value(addr), json_string_length(addr)) : masked(s[10], n[10]);
     size_t desc = wz_o311_description_len(s[4], n[4], s[12], n[12]);
-    json_t *v = json_pack("{s:s%, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:n, s:o, s:o, s:o}",
-                          "service_request_id", s[0], n[0], "status", wz_o311_status(s[1], n[1]), "status_notes",
-                          masked(s[13], n[13]), "service_name", text_or_null(s[3], n[3]), "service_code",
-                          id_text(wz_db_cell_int(res, r, 2)), "description", masked(s[4], desc),
-                          "agency_responsible", text_or_null(s[5], n[5]), "service_notice",
-                          wz_o311_notice(s[1], n[1]), "requested_datetime", time_or_null(wz_db_cell_int(res, r, 6)),
-                          "updated_datetime", time_or_null(wz_db_cell_int(res, r, 7)), "expected_datetime",
-                          time_or_null(wz_db_cell_int(res, r, 8)), "address", address, "address_id",
-                          text_or_null(s[11], n[11]), "zipcode", "lat",
-                          json_is_number(lat) ? json_real(json_number_value(lat)) : json_null(), "long",
-                          json_is_number(lng) ? json_real(json_number_value(lng)) : json_null(), "media_url",
-                          text_or_null(s[12], n[12]));
+    json_t *v = json_pack(
+        "{s:s%, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:n, s:o, s:o, s:o}", "service_request_id",
+        s[0], n[0], "status", wz_o311_status(s[1], n[1]), "status_notes", masked(s[13], n[13]), "service_name",
+        text_or_null(s[3], n[3]), "service_code", id_text(wz_db_cell_int(res, r, 2)), "description", masked(s[4], desc),
+        "agency_responsible", text_or_null(s[5], n[5]), "service_notice", wz_o311_notice(s[1], n[1]),
+        "requested_datetime", time_or_null(wz_db_cell_int(res, r, 6)), "updated_datetime",
+        time_or_null(wz_db_cell_int(res, r, 7)), "expected_datetime", time_or_null(wz_db_cell_int(res, r, 8)),
+        "address", address, "address_id", text_or_null(s[11], n[11]), "zipcode", "lat",
+        json_is_number(lat) ? json_real(json_number_value(lat)) : json_null(), "long",
+        json_is_number(lng) ? json_real(json_number_value(lng)) : json_null(), "media_url", text_or_null(s[12], n[12]));
     json_decref(loc);
     return v;
 }
@@ -362,12 +360,16 @@ void wz_handle_open311_requests(wz_ctx_t *ctx)
         send_o311_error(ctx, fmt, 400, why);
         return;
     }
-    static const char sql[] = REQ_SELECT
-        "WHERE o.requested_at >= FROM_UNIXTIME(?) AND o.requested_at <= FROM_UNIXTIME(?) "
-        "AND (? = '' OR FIND_IN_SET(t.category_id, ?) > 0) "
-        "AND ((? = 1 AND t.status <> 'closed') OR (? = 1 AND t.status = 'closed'))" REQ_ORDER;
-    wz_db_value_t p[] = {WZ_DB_INT(from), WZ_DB_INT(to),     WZ_DB_TEXT(codes),
-                         WZ_DB_TEXT(codes), WZ_DB_INT(open), WZ_DB_INT(closed),
+    static const char sql[] =
+        REQ_SELECT "WHERE o.requested_at >= FROM_UNIXTIME(?) AND o.requested_at <= FROM_UNIXTIME(?) "
+                   "AND (? = '' OR FIND_IN_SET(t.category_id, ?) > 0) "
+                   "AND ((? = 1 AND t.status <> 'closed') OR (? = 1 AND t.status = 'closed'))" REQ_ORDER;
+    wz_db_value_t p[] = {WZ_DB_INT(from),
+                         WZ_DB_INT(to),
+                         WZ_DB_TEXT(codes),
+                         WZ_DB_TEXT(codes),
+                         WZ_DB_INT(open),
+                         WZ_DB_INT(closed),
                          WZ_DB_INT(WZ_O311_RESULTS_MAX)};
     run_read(read_job(ctx, fmt), sql, p, sizeof(p) / sizeof(p[0]), on_requests);
 }
@@ -445,8 +447,7 @@ static void on_intake(void *data, const wz_intake_result_t *res, const wz_db_err
     snprintf(j->status, sizeof(j->status), "%s", res->status);
     /* the Open311 mark (file header); on a retry the ticket may have it already */
     const wz_o311_post_t *p = &j->post;
-    wz_db_value_t v[] = {WZ_DB_INT(p->key_account),
-                         p->address_id[0] ? WZ_DB_TEXT(p->address_id) : WZ_DB_NULL(),
+    wz_db_value_t v[] = {WZ_DB_INT(p->key_account), p->address_id[0] ? WZ_DB_TEXT(p->address_id) : WZ_DB_NULL(),
                          p->media_url[0] ? WZ_DB_TEXT(p->media_url) : WZ_DB_NULL(), WZ_DB_INT(j->ticket_id)};
     int ret = wz_db_run(j->ctx->worker->db,
                         "INSERT INTO open311_requests (ticket_id, account_id, requested_at, address_id, media_url) "

@@ -270,11 +270,17 @@ static void test_xml_escape(void)
     CHECK_STR(s, "&lt;a&amp;b&gt;&quot;&apos;");
     CHECK_INT(n, strlen(s));
     free(s);
-    s = wz_o311_xml_escape("a\x01" "b\tc\nd\re", 9, NULL);
-    CHECK_STR(s, "a\xEF\xBF\xBD" "b\tc\nd&#13;e");
+    s = wz_o311_xml_escape("a\x01"
+                           "b\tc\nd\re",
+                           9, NULL);
+    CHECK_STR(s, "a\xEF\xBF\xBD"
+                 "b\tc\nd&#13;e");
     free(s);
-    s = wz_o311_xml_escape("\xff" "x\xe4\xb8", 4, NULL); /* a stray byte, a sequence cut short */
-    CHECK_STR(s, "\xEF\xBF\xBD" "x\xEF\xBF\xBD\xEF\xBF\xBD");
+    s = wz_o311_xml_escape("\xff"
+                           "x\xe4\xb8",
+                           4, NULL); /* a stray byte, a sequence cut short */
+    CHECK_STR(s, "\xEF\xBF\xBD"
+                 "x\xEF\xBF\xBD\xEF\xBF\xBD");
     free(s);
     s = wz_o311_xml_escape("\xef\xbf\xbf|\xed\xa0\x80|\xc0\xaf", 10, NULL); /* U+FFFF, a surrogate, an overlong */
     CHECK(strstr(s, "\xef\xbf\xbf") == NULL && strstr(s, "\xed\xa0\x80") == NULL && strchr(s, '/') == NULL);
@@ -301,12 +307,11 @@ static void test_xml_documents(void)
                  "\"lat\":39.9087,\"attributes\":[]},{\"description\":\"a<b\"}]");
     free(j);
     json_decref(doc);
-    doc = json_pack("{s:s, s:[{s:s, s:[{s:i}]}]}", "service_code", "2", "attributes", "code", "A", "values", "key",
-                    1);
+    doc = json_pack("{s:s, s:[{s:s, s:[{s:i}]}]}", "service_code", "2", "attributes", "code", "A", "values", "key", 1);
     x = wz_o311_render(WZ_O311_XML, "service_definition", NULL, doc, &n);
-    CHECK(strstr(x, "<service_definition><service_code>2</service_code><attributes><attribute><code>A</code>"
-                    "<values><value><key>1</key></value></values></attribute></attributes></service_definition>") !=
-          NULL);
+    CHECK(strstr(x,
+                 "<service_definition><service_code>2</service_code><attributes><attribute><code>A</code>"
+                 "<values><value><key>1</key></value></values></attribute></attributes></service_definition>") != NULL);
     free(x);
     json_decref(doc);
 }
