@@ -40,6 +40,17 @@ void wz_routes_register(wz_server_t *server)
           WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
     ROUTE(WZ_METHOD_POST, "/channels/toutiao/{account_id}", "channels.toutiao_push", wz_handle_channel_toutiao,
           WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    /* Open311 GeoReport v2 (http/open311.c): the format is the path's suffix; the POST takes a form */
+    ROUTE(WZ_METHOD_GET, "/open311/v2/services.json", "open311.services", wz_handle_open311_services, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/open311/v2/services.xml", "open311.services", wz_handle_open311_services, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/open311/v2/services/{code}", "open311.service", wz_handle_open311_service, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/open311/v2/requests.json", "open311.requests", wz_handle_open311_requests, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/open311/v2/requests.xml", "open311.requests", wz_handle_open311_requests, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_POST, "/open311/v2/requests.json", "open311.create", wz_handle_open311_post,
+          WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    ROUTE(WZ_METHOD_POST, "/open311/v2/requests.xml", "open311.create", wz_handle_open311_post,
+          WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
+    ROUTE(WZ_METHOD_GET, "/open311/v2/requests/{id}", "open311.request", wz_handle_open311_request, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets/{id}", "tickets.get", wz_handle_ticket_get, 0);

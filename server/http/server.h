@@ -171,6 +171,12 @@ void wz_handle_channel_wechat(wz_ctx_t *ctx);
 void wz_handle_channel_weibo(wz_ctx_t *ctx);
 void wz_handle_channel_douyin(wz_ctx_t *ctx);
 void wz_handle_channel_toutiao(wz_ctx_t *ctx);
+/* Open311 GeoReport v2 (open311.c) */
+void wz_handle_open311_services(wz_ctx_t *ctx);
+void wz_handle_open311_service(wz_ctx_t *ctx);
+void wz_handle_open311_requests(wz_ctx_t *ctx);
+void wz_handle_open311_request(wz_ctx_t *ctx);
+void wz_handle_open311_post(wz_ctx_t *ctx);
 void wz_handle_tickets_list(wz_ctx_t *ctx);
 void wz_handle_ticket_get(wz_ctx_t *ctx);
 void wz_handle_ticket_dispatch(wz_ctx_t *ctx);
