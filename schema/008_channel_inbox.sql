@@ -21,6 +21,7 @@ CREATE TABLE channel_inbox (
   last_error      VARCHAR(500) NOT NULL DEFAULT '',
   UNIQUE KEY uk_inbox_delivery (account_id, dedupe_key),
   KEY ix_inbox_pending (processed_at, next_attempt_at),
+  KEY ix_inbox_sender (account_id, sender, processed_at) COMMENT 'a sender''s rows run in order',
   KEY ix_inbox_ticket (ticket_id),
   CONSTRAINT fk_inbox_account FOREIGN KEY (account_id) REFERENCES accounts (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

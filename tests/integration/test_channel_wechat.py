@@ -16,7 +16,7 @@ APPID = "wx1234567890abcdef"
 
 
 class ChannelWeChat(ServerTestCase):
-    server_env = {"WZ_CHANNELS_INBOX_POLL_MS": "200"}
+    server_env = {"WZ_CHANNELS_INBOX_POLL_MS": "200", "WZ_CHANNELS_INBOX_MAX_ATTEMPTS": "2"}
 
     @classmethod
     def setUpClass(cls):
@@ -217,6 +217,21 @@ class ChannelWeChat(ServerTestCase):
         ticket = self.ticket_of(key)
         self.assertTrue(ticket)
         self.assertEqual(self.inbox(key)[0], "ticket")
+
+    def test_a_row_that_keeps_failing_is_set_aside(self):
+        key = str(5500000000000000000 + int(uuid.uuid4().int % 10**12))
+        payload = json.dumps({"msg_type": "text", "event": "", "sender_name": "", "created_at": 0})  # no content
+        self.db.query(f"INSERT INTO channel_inbox (account_id, dedupe_key, kind, sender, payload) "
+                      f"VALUES ({self.oa}, '{key}', 'message', 'oBroken', '{payload}')")
+        first = wait_for(lambda: self.inbox(key)[2] == "1" and self.inbox(key), 10)
+        self.assertEqual(first[:2], ["NULL", "-"])  # tried once, waiting to retry
+        row = self.db.query(f"SELECT TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), next_attempt_at) > 500000, "
+                            f"last_error FROM channel_inbox WHERE dedupe_key = '{key}'").strip().split("\t")
+        self.assertEqual(row, ["1", "a message without content"])  # backing off, with the reason
+        # the second try (about 2 s later) is the last: set aside as failed, nothing made
+        done = wait_for(lambda: self.inbox(key)[0] == "failed" and self.inbox(key), 15)
+        self.assertEqual(done, ["failed", "-", "2"])
+        self.assertEqual(self.db.query(f"SELECT COUNT(*) FROM tickets WHERE external_id = '{key}'").strip(), "0")
 
 
 if __name__ == "__main__":
