@@ -43,6 +43,13 @@ typedef struct wz_config {
     struct {
         char *driver;
     } sms;
+    /* the outbox sender (channels/outbox.h) */
+    struct {
+        int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;
+    } outbox;
+    struct {
+        char *reply_template_id, *reply_page;
+    } miniprogram;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

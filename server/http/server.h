@@ -15,6 +15,7 @@
 #include "sla/calendar_store.h"
 #include "net/http_client.h"
 #include "sla/timers.h"
+#include "channels/outbox.h"
 #include "http/errors.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -50,6 +51,7 @@ struct wz_worker {
     wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
     wz_revocations_refresher_t *revocations_refresher; /* worker 0 only */
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
+    wz_outbox_t *outbox;                         /* worker 0 only: the outbox sender */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -75,6 +77,7 @@ struct wz_server {
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
     wz_sla_counters_t sla_counters;
+    wz_outbox_counters_t outbox_counters;
     wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
     uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
     wz_revocations_t revocations; /* whose access tokens are refused before they expire */
@@ -214,6 +217,9 @@ void wz_handle_calendar_get(wz_ctx_t *ctx);
 void wz_handle_calendar_day_put(wz_ctx_t *ctx);
 void wz_handle_calendar_day_delete(wz_ctx_t *ctx);
 void wz_handle_calendar_periods_put(wz_ctx_t *ctx);
+/* the outbox (admin/outbox.c) */
+void wz_handle_outbox_list(wz_ctx_t *ctx);
+void wz_handle_outbox_retry(wz_ctx_t *ctx);
 
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */
