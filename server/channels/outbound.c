@@ -91,7 +91,7 @@ void wz_outbound_cut_bytes(char *s, size_t max_bytes)
     size_t len = strlen(s);
     if (len <= max_bytes)
         return;
-    size_t room = max_bytes >= sizeof(ELLIPSIS) - 1 ? max_bytes - (sizeof(ELLIPSIS) - 1) : 0;
+    size_t room = max_bytes >= sizeof(ELLIPSIS) - 1 ? max_bytes - (sizeof(ELLIPSIS) - 1) : max_bytes;
     size_t i = 0;
     while (i < len) {
         size_t k = seq_len((unsigned char)s[i]);
