@@ -388,6 +388,48 @@ class Outbox(ServerTestCase):
             self.assertError(s, body, 422, "validation_failed")
 
 
+class OutboxShutdown(ServerTestCase):
+    """A graceful stop with a delivery in flight: the process exits 0 at once (no waiting for the
+    receiver), writes no failure for the delivery it cut short, and the claim's lease keeps the
+    row from being sent again before it ends."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakePlatform({})
+        cls.server_env = {"WZ_OUTBOX_POLL_MS": "50", "WZ_OUTBOX_TIMEOUT_MS": "20000", "WZ_SLA_ENABLED": "false"}
+        super().setUpClass()
+        secret = demo_secret(cls.data_dir)
+        admin_id = cls.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
+        cls.admin = {"Authorization": "Bearer " + mint_token(secret, admin_id, "admin", 1, "/1/")}
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.db.drop()
+        finally:
+            cls.fake.stop()
+
+    def test_stop_with_a_delivery_in_flight(self):
+        doc = {"unit_id": 1, "platform": "app", "name": "slow-app", "platform_account_id": "slow-app",
+               "secrets": {"hmac_secret": HMAC, "callback_url": self.fake.url("/hook/stuck")}}
+        s, _, body = self.server.json("POST", "/api/v1/accounts", doc, self.admin)
+        self.assertEqual(s, 201, body)
+        self.fake.set_default("/hook/stuck", ("slow", 8))
+        raw = json.dumps({"external_id": "stuck-1", "content": "路灯不亮"}, ensure_ascii=False).encode()
+        s, _, data = self.server.request("POST", f"/channels/hook/{body['account']['id']}", raw, sign(raw))
+        self.assertEqual(s, 201, data)
+        tid = json.loads(data)["ticket"]["id"]
+        self.assertTrue(wait_for(lambda: self.fake.calls_to("/hook/stuck"), 10))
+        started = time.time()
+        code = self.server.stop()
+        self.assertEqual(code, 0, self.server.logs()[-3000:])
+        self.assertLess(time.time() - started, 5)
+        line = self.db.query("SELECT attempts, dead, sent_at IS NULL, last_error, "
+                             "next_attempt_at > UTC_TIMESTAMP(6) + INTERVAL 10 SECOND FROM outbox "
+                             f"WHERE ticket_id = {tid}").rstrip("\n").split("\t")
+        self.assertEqual(line, ["1", "0", "1", "", "1"])
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()
