@@ -16,6 +16,7 @@ from harness import ServerTestCase, demo_secret, mint_token, wait_for
 
 HMAC = "outbox-hook-hmac-secret-0123456789"
 APPID, APPSECRET = "wx_oa_outbox", "oa-app-secret"
+MP_APPID, MP_SECRET = "wx_mp_outbox", "mp-app-secret"
 MAX_ATTEMPTS = 4
 
 
@@ -28,15 +29,17 @@ def sign(body, ts=None):
 class Outbox(ServerTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.fake = FakePlatform({APPID: APPSECRET})
+        cls.fake = FakePlatform({APPID: APPSECRET, MP_APPID: MP_SECRET})
         cls.server_env = {
+            "WZ_MINIPROGRAM_APPID": MP_APPID, "WZ_MINIPROGRAM_SECRET": MP_SECRET,
+            "WZ_MINIPROGRAM_REPLY_TEMPLATE_ID": "TPL-MP", "WZ_MINIPROGRAM_REPLY_PAGE": "pages/ticket/detail",
             "WZ_WECHAT_API_BASE": cls.fake.base, "WZ_WECHAT_TIMEOUT_MS": "700",
             "WZ_OUTBOX_POLL_MS": "50", "WZ_OUTBOX_BACKOFF_MS": "400", "WZ_OUTBOX_BACKOFF_MAX_MS": "1600",
             "WZ_OUTBOX_MAX_ATTEMPTS": str(MAX_ATTEMPTS), "WZ_OUTBOX_TIMEOUT_MS": "700",
             "WZ_SLA_ENABLED": "false",
         }
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
+        secret = cls.jwt = demo_secret(cls.data_dir)
         cls.admin_id = cls.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
         cls.admin = {"Authorization": "Bearer " + mint_token(secret, cls.admin_id, "admin", 1, "/1/")}
         rows = cls.db.query("SELECT u.username, u.id, u.role, u.unit_id, n.path FROM users u "
@@ -327,6 +330,47 @@ class Outbox(ServerTestCase):
         r = self.wait_row(f"id = {y['outbox']}", lambda r: r["dead"] or r["sent"])
         if r["dead"]:
             self.assertIn("no openid", r["error"])
+
+    # ---- the mini-program ----
+
+    def test_miniprogram_reply_is_a_subscribe_message(self):
+        openid = "o_mp_" + uuid.uuid4().hex[:10]
+        cid = self.db.query(f"INSERT INTO citizens (appid, openid) VALUES ('{MP_APPID}', '{openid}'); "
+                            "SELECT LAST_INSERT_ID()").strip()
+        citizen = {"Authorization": "Bearer " + mint_token(self.jwt, cid, "citizen"),
+                   "Idempotency-Key": uuid.uuid4().hex}
+        s, _, b = self.server.json("POST", "/api/v1/messages", {"type": "consultation", "unit_id": 3,
+                                                                "content": "公租房怎么申请？"}, citizen)
+        self.assertEqual(s, 201, b)
+        t = b["ticket"]
+        ack = self.wait_row(f"ticket_id = {t['id']} AND kind = 'acknowledgement'", lambda r: r["sent"])
+        self.assertEqual(ack["via"], "in_app")  # the app shows it; nothing is pushed
+        staff = self.users["staff_zjj"]
+        self.assertEqual(self.server.json("POST", f"/api/v1/tickets/{t['id']}/sign", None, staff)[0], 200)
+        s, _, b = self.server.json("POST", f"/api/v1/tickets/{t['id']}/replies", {"content": "请登录住房保障网站申请。"},
+                                   staff)
+        self.assertEqual(s, 201, b)
+        rep = self.wait_row(f"ticket_id = {t['id']} AND kind = 'reply'", lambda r: r["sent"])
+        self.assertEqual(rep["via"], "wechat_subscribe")
+        call = [c for c in self.fake.calls_to("/cgi-bin/message/subscribe/send")
+                if json.loads(c["body"])["touser"] == openid][-1]
+        self.assertEqual(call["query"]["access_token"], self.fake.current[MP_APPID])
+        doc = json.loads(call["body"])
+        self.assertEqual((doc["template_id"], doc["page"]), ("TPL-MP", f"pages/ticket/detail?id={t['id']}"))
+        self.assertEqual(doc["data"]["character_string1"]["value"], t["no"])
+        self.assertEqual(doc["data"]["thing2"]["value"], "请登录住房保障网站申请。")
+
+        # the citizen holds no subscription: the reply stays in the app, the row is not an error
+        self.fake.script("/cgi-bin/message/subscribe/send", ("errcode", 43101, "user refuse to accept the msg"))
+        s, _, b = self.server.json("POST", f"/api/v1/tickets/{t['id']}/rating",
+                                   {"satisfaction": "unsatisfied", "resolved": False}, citizen)
+        self.assertEqual((s, b["ticket"]["status"]), (201, "accepted"), b)  # reopened: a second answer
+        s, _, b = self.server.json("POST", f"/api/v1/tickets/{t['id']}/replies", {"content": "补充答复"}, staff)
+        self.assertEqual(s, 201, b)
+        r = self.wait_row(f"ticket_id = {t['id']} AND kind = 'reply' AND id > {rep['id']}", lambda r: r["sent"])
+        self.assertEqual(r["via"], "in_app (not subscribed, 43101)")
+        payload = self.db.query(f"SELECT JSON_VALUE(payload, '$.reply_id') FROM outbox WHERE id = {r['id']}")
+        self.assertEqual(payload.strip(), b["reply"]["id"])  # the second reply, not the first
 
     # ---- the other kinds and channels ----
 
