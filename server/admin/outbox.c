@@ -17,11 +17,11 @@
 
 #define COLUMNS                                                                                                        \
     "SELECT id, kind, CAST(COALESCE(ticket_id, 0) AS SIGNED), payload, attempts, "                                     \
-    "CAST(UNIX_TIMESTAMP(next_attempt_at) AS SIGNED), CAST(COALESCE(UNIX_TIMESTAMP(last_attempt_at), 0) AS SIGNED), " \
+    "CAST(UNIX_TIMESTAMP(next_attempt_at) AS SIGNED), CAST(COALESCE(UNIX_TIMESTAMP(last_attempt_at), 0) AS SIGNED), "  \
     "CAST(COALESCE(UNIX_TIMESTAMP(sent_at), 0) AS SIGNED), dead, delivered_via, last_error, "                          \
     "CAST(UNIX_TIMESTAMP(created_at) AS SIGNED) FROM outbox "
 #define STATE_FILTER                                                                                                   \
-    "(? = '' OR (? = 'pending' AND sent_at IS NULL AND dead = 0) OR (? = 'dead' AND sent_at IS NULL AND dead = 1) "   \
+    "(? = '' OR (? = 'pending' AND sent_at IS NULL AND dead = 0) OR (? = 'dead' AND sent_at IS NULL AND dead = 1) "    \
     "OR (? = 'sent' AND sent_at IS NOT NULL)) AND (? = '' OR kind = ?) AND (? = 0 OR id < ?) "
 
 static const char sql_list[] = COLUMNS "WHERE " STATE_FILTER "ORDER BY id DESC LIMIT ?";
@@ -113,7 +113,8 @@ void wz_handle_outbox_list(wz_ctx_t *ctx)
     char state[16] = "", kind[33] = "", lim[8];
     int64_t ticket = 0, cursor = 0;
     int r = wz_req_query(ctx, "state", state, sizeof(state));
-    if (r < 0 || (r == 1 && strcmp(state, "pending") != 0 && strcmp(state, "dead") != 0 && strcmp(state, "sent") != 0)) {
+    if (r < 0 ||
+        (r == 1 && strcmp(state, "pending") != 0 && strcmp(state, "dead") != 0 && strcmp(state, "sent") != 0)) {
         wz_send_error(ctx, WZ_ERR_VALIDATION, "state must be pending, dead or sent", "state");
         return;
     }

@@ -297,9 +297,9 @@ char *wz_wechat_template_body(const char *openid, const char *template_id, const
     snprintf(time3, sizeof(time3), "%04lld年%lld月%lld日 %02lld:%02lld", (long long)y, (long long)m, (long long)d,
              (long long)(secs / 3600), (long long)(secs % 3600 / 60));
     char *thing = wz_outbound_prefix_chars(summary, WZ_WECHAT_THING_MAX_CHARS);
-    json_t *doc = json_pack("{s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "touser", openid, "template_id", template_id,
-                            "data", "character_string1", "value", number, "thing2", "value", thing, "time3", "value",
-                            time3);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:{s:{s:s}, s:{s:s}, s:{s:s}}}", "touser", openid, "template_id", template_id, "data",
+                  "character_string1", "value", number, "thing2", "value", thing, "time3", "value", time3);
     free(thing);
     if (page != NULL && page[0] != '\0')
         json_object_set_new(doc, "page", json_string(page));

@@ -21,12 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WZ_WECHAT_WINDOW_S (48 * 3600)   /* customer service messages: 48 h after the user's message */
-#define WZ_WECHAT_WINDOW_MARGIN_S 600    /* stop 10 minutes early: our clock, queueing, their clock */
-#define WZ_WECHAT_TEXT_MAX_BYTES 2000    /* text content limit of custom/send (2048 bytes) with room */
-#define WZ_WECHAT_THING_MAX_CHARS 20     /* a template's "thing" field */
-#define WZ_WECHAT_TOKEN_MAX 1024         /* WeChat asks for at least 512 bytes of room */
-#define WZ_WECHAT_TOKEN_MARGIN_S 300     /* refresh this long before the token expires */
+#define WZ_WECHAT_WINDOW_S (48 * 3600) /* customer service messages: 48 h after the user's message */
+#define WZ_WECHAT_WINDOW_MARGIN_S 600  /* stop 10 minutes early: our clock, queueing, their clock */
+#define WZ_WECHAT_TEXT_MAX_BYTES 2000  /* text content limit of custom/send (2048 bytes) with room */
+#define WZ_WECHAT_THING_MAX_CHARS 20   /* a template's "thing" field */
+#define WZ_WECHAT_TOKEN_MAX 1024       /* WeChat asks for at least 512 bytes of room */
+#define WZ_WECHAT_TOKEN_MARGIN_S 300   /* refresh this long before the token expires */
 
 /** The delay before the next attempt after `attempt` (1 = the first) failed: base * 2^(attempt-1)
  * capped at max, then "equal jitter" (between half and all of it, by rnd), so successive delays

@@ -11,11 +11,11 @@
 #include <string.h>
 #include <time.h>
 
-#define ERROR_MAX 480             /* last_error is VARCHAR(500) characters: bytes are at least that */
-#define PARK_MS (3600 * 1000)     /* a channel without a sender yet: look again in an hour */
-#define LEASE_MARGIN_MS 60000     /* on top of the longest delivery: DB waits, clocks */
-#define WECHAT_CALLS_MAX 5        /* token, send, token again, send again, template */
-#define SCAN_MIN_GAP_MS 20        /* between a scan that found all due rows and the next */
+#define ERROR_MAX 480         /* last_error is VARCHAR(500) characters: bytes are at least that */
+#define PARK_MS (3600 * 1000) /* a channel without a sender yet: look again in an hour */
+#define LEASE_MARGIN_MS 60000 /* on top of the longest delivery: DB waits, clocks */
+#define WECHAT_CALLS_MAX 5    /* token, send, token again, send again, template */
+#define SCAN_MIN_GAP_MS 20    /* between a scan that found all due rows and the next */
 
 static const char sql_due[] =
     "SELECT id FROM outbox WHERE sent_at IS NULL AND dead = 0 AND next_attempt_at <= UTC_TIMESTAMP(6) "
@@ -24,10 +24,9 @@ static const char sql_next_due[] =
     "SELECT CAST(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(next_attempt_at)) / 1000 AS SIGNED) FROM outbox "
     "WHERE sent_at IS NULL AND dead = 0";
 /* the claim: a committed change, so it holds across Galera nodes; one affected row = ours */
-static const char sql_claim[] =
-    "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = UTC_TIMESTAMP(6), "
-    "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
-    "WHERE id = ? AND sent_at IS NULL AND dead = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)";
+static const char sql_claim[] = "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = UTC_TIMESTAMP(6), "
+                                "next_attempt_at = UTC_TIMESTAMP(6) + INTERVAL ? MICROSECOND "
+                                "WHERE id = ? AND sent_at IS NULL AND dead = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)";
 /* everything a sender needs, read once the row is ours; the 48-hour window counts the citizen's
  * last message to the account on any of their tickets */
 static const char sql_load[] =
@@ -97,8 +96,8 @@ static void maybe_finish_stop(wz_outbox_t *ob)
 
 static uint64_t lease_us(const wz_outbox_t *ob)
 {
-    long t = ob->opts.wechat_timeout_ms > ob->opts.hook_timeout_ms ? ob->opts.wechat_timeout_ms
-                                                                   : ob->opts.hook_timeout_ms;
+    long t =
+        ob->opts.wechat_timeout_ms > ob->opts.hook_timeout_ms ? ob->opts.wechat_timeout_ms : ob->opts.hook_timeout_ms;
     return ((uint64_t)t * WECHAT_CALLS_MAX + LEASE_MARGIN_MS) * 1000;
 }
 
@@ -200,8 +199,8 @@ void wz_ob_finish(wz_ob_job_t *j, wz_ob_outcome_t outcome, const char *via, cons
         n = 2;
         break;
     case WZ_OB_RETRY: {
-        uint64_t delay =
-            wz_outbox_backoff_ms((unsigned)j->attempts, ob->opts.backoff_ms, ob->opts.backoff_max_ms, randombytes_random());
+        uint64_t delay = wz_outbox_backoff_ms((unsigned)j->attempts, ob->opts.backoff_ms, ob->opts.backoff_max_ms,
+                                              randombytes_random());
         wz_debug("outbox: row %lld failed (attempt %lld), again in %llu ms: %s", (long long)j->id, j->attempts,
                  (unsigned long long)delay, error);
         p[0] = WZ_DB_INT(delay * 1000);

@@ -14,9 +14,9 @@ struct wz_outbox {
     wz_http_client_t *http;
     wz_outbox_options_t opts;
     uv_timer_t timer;
-    int scanning;      /* the due-rows query (or the next-due query) is running */
-    int want_scan;     /* the batch was full: scan again when a job ends */
-    unsigned njobs;    /* claimed (or claiming) rows not yet finished */
+    int scanning;        /* the due-rows query (or the next-due query) is running */
+    int want_scan;       /* the batch was full: scan again when a job ends */
+    unsigned njobs;      /* claimed (or claiming) rows not yet finished */
     unsigned scan_limit; /* rows the running scan asked for */
     int stopping, handle_closed;
     void (*on_stopped)(void *);
@@ -39,14 +39,14 @@ struct wz_ob_job {
     wz_outbox_t *ob;
     int64_t id;
     long long attempts; /* after our claim: the claim's token */
-    int finished;              /* wz_ob_finish ran */
+    int finished;       /* wz_ob_finish ran */
     wz_ob_outcome_t outcome;
     char kind[33];
     /* the ticket and how it came */
     int64_t ticket_id, account_id, citizen_id, promised_reply, last_citizen_msg;
     char number[33], status[17], channel[17], external_id[129];
     char platform[17], account_status[12];
-    char *box;        /* the account's sealed secrets (wz_account_secret) */
+    char *box; /* the account's sealed secrets (wz_account_secret) */
     size_t box_len;
     char citizen_appid[33], openid[65];
     int64_t reply_id, reply_published;

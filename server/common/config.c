@@ -84,7 +84,7 @@ static const key_t_ keys[] = {
     INT(outbox.backoff_ms, "30000", 10, 86400000, "delay after a first failed delivery; doubles, jittered"),
     INT(outbox.backoff_max_ms, "3600000", 10, 86400000, "longest delay between delivery attempts"),
     INT(outbox.timeout_ms, "10000", 100, 120000, "deadline of one callback POST to a hook receiver"),
-    STR(miniprogram.reply_template_id, "", 0, "subscribe-message template for replies (empty: replies stay in the app)"),
+    STR(miniprogram.reply_template_id, "", 0, "subscribe-message template for replies (empty: only in the app)"),
     STR(miniprogram.reply_page, "", 0, "mini-program page a reply notice opens (?id=<ticket id> is added)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))

@@ -51,7 +51,7 @@ struct wz_worker {
     wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
     wz_revocations_refresher_t *revocations_refresher; /* worker 0 only */
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
-    wz_outbox_t *outbox;                         /* worker 0 only: the outbox sender */
+    wz_outbox_t *outbox;                               /* worker 0 only: the outbox sender */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;

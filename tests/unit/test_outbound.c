@@ -108,13 +108,11 @@ static void test_wechat_answers(void)
     char msg[256];
     CHECK_INT(classify(200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\"}", &code, msg), WZ_WX_OK);
     CHECK_INT(classify(200, NULL, "{\"errcode\":0,\"errmsg\":\"ok\",\"msgid\":200228332}", &code, msg), WZ_WX_OK);
-    CHECK_INT(classify(200, NULL, "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}", &code, msg),
-              WZ_WX_TOKEN);
+    CHECK_INT(classify(200, NULL, "{\"errcode\":42001,\"errmsg\":\"access_token expired\"}", &code, msg), WZ_WX_TOKEN);
     CHECK_INT(code, 42001);
     CHECK(strstr(msg, "42001") != NULL && strstr(msg, "access_token expired") != NULL);
     CHECK_INT(classify(200, NULL, "{\"errcode\":40001,\"errmsg\":\"invalid credential\"}", &code, msg), WZ_WX_TOKEN);
-    CHECK_INT(classify(200, NULL, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}", &code, msg),
-              WZ_WX_TOKEN);
+    CHECK_INT(classify(200, NULL, "{\"errcode\":40014,\"errmsg\":\"invalid access_token\"}", &code, msg), WZ_WX_TOKEN);
     CHECK_INT(classify(200, NULL, "{\"errcode\":45015,\"errmsg\":\"response out of time limit\"}", &code, msg),
               WZ_WX_WINDOW);
     CHECK_INT(classify(200, NULL, "{\"errcode\":45047,\"errmsg\":\"out of response count limit\"}", &code, msg),
@@ -122,8 +120,7 @@ static void test_wechat_answers(void)
     CHECK_INT(classify(200, NULL, "{\"errcode\":43101,\"errmsg\":\"user refuse to accept the msg\"}", &code, msg),
               WZ_WX_REFUSED);
     CHECK_INT(classify(200, NULL, "{\"errcode\":40003,\"errmsg\":\"invalid openid\"}", &code, msg), WZ_WX_PERMANENT);
-    CHECK_INT(classify(200, NULL, "{\"errcode\":43004,\"errmsg\":\"require subscribe\"}", &code, msg),
-              WZ_WX_PERMANENT);
+    CHECK_INT(classify(200, NULL, "{\"errcode\":43004,\"errmsg\":\"require subscribe\"}", &code, msg), WZ_WX_PERMANENT);
     CHECK_INT(classify(200, NULL, "{\"errcode\":40037,\"errmsg\":\"invalid template_id\"}", &code, msg),
               WZ_WX_PERMANENT);
     CHECK_INT(classify(200, NULL, "{\"errcode\":-1,\"errmsg\":\"system error\"}", &code, msg), WZ_WX_RETRY);
@@ -187,8 +184,8 @@ static void test_urls_and_bodies(void)
 
     int64_t when;
     CHECK_INT(wz_time_parse("2026-11-23T10:05:00+08:00", 25, &when), 0);
-    b = wz_wechat_template_body("o_1", "TPL", NULL, "WZ20261123000001",
-                                "一二三四五六七八九十一二三四五六七八九十一二", when);
+    b = wz_wechat_template_body("o_1", "TPL", NULL, "WZ20261123000001", "一二三四五六七八九十一二三四五六七八九十一二",
+                                when);
     doc = json_loads(b, 0, NULL);
     CHECK_STR(json_string_value(json_object_get(doc, "template_id")), "TPL");
     CHECK(json_object_get(doc, "page") == NULL);
