@@ -82,6 +82,16 @@ static const key_t_ keys[] = {
     INT(channels.inbox_poll_ms, "2000", 50, 600000, "how often to look for inbox rows left unprocessed (a crash, a retry)"),
     INT(channels.inbox_lease_s, "60", 1, 3600, "how long one server owns an inbox row it is processing"),
     INT(channels.inbox_max_attempts, "10", 1, 1000, "tries before an inbox row is set aside as failed"),
+    /* the outbox sender (channels/outbox.h, docs/channels.md) */
+    BOOL(outbox.enabled, "true", "deliver outbox rows (acknowledgements, replies) from this process"),
+    INT(outbox.poll_ms, "1000", 20, 600000, "longest sleep of the outbox sender"),
+    INT(outbox.batch, "16", 1, 1000, "outbox deliveries in flight at once"),
+    INT(outbox.max_attempts, "8", 1, 100, "delivery attempts before an outbox row is dead"),
+    INT(outbox.backoff_ms, "30000", 10, 86400000, "delay after a first failed delivery; doubles, jittered"),
+    INT(outbox.backoff_max_ms, "3600000", 10, 86400000, "longest delay between delivery attempts"),
+    INT(outbox.timeout_ms, "10000", 100, 120000, "deadline of one callback POST to a hook receiver"),
+    STR(miniprogram.reply_template_id, "", 0, "subscribe-message template for replies (empty: only in the app)"),
+    STR(miniprogram.reply_page, "", 0, "mini-program page a reply notice opens (?id=<ticket id> is added)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -276,6 +286,15 @@ int wz_config_validate(const wz_config_t *cfg, char *err, size_t errlen)
     }
     if (cfg->db.socket[0] == '\0' && cfg->db.host[0] == '\0') {
         snprintf(err, errlen, "db.socket or db.host must be set");
+        return -1;
+    }
+    if (cfg->outbox.backoff_ms > cfg->outbox.backoff_max_ms) {
+        snprintf(err, errlen, "outbox.backoff_ms must not be above outbox.backoff_max_ms");
+        return -1;
+    }
+    if (cfg->miniprogram.reply_template_id[0] != '\0' &&
+        (cfg->miniprogram_appid[0] == '\0' || cfg->miniprogram_secret[0] == '\0')) {
+        snprintf(err, errlen, "miniprogram.reply_template_id needs miniprogram_appid and miniprogram_secret");
         return -1;
     }
     if (cfg->http.upload_limit < cfg->http.body_limit) {

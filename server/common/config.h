@@ -46,6 +46,13 @@ typedef struct wz_config {
     struct {
         int follow_up_window_s, inbox_poll_ms, inbox_lease_s, inbox_max_attempts;
     } channels;
+    /* the outbox sender (channels/outbox.h) */
+    struct {
+        int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;
+    } outbox;
+    struct {
+        char *reply_template_id, *reply_page;
+    } miniprogram;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

@@ -100,6 +100,20 @@ void wz_handle_metrics(wz_ctx_t *ctx)
             (unsigned long)atomic_load_explicit(&server->sla_counters.fired, memory_order_relaxed),
             (unsigned long)atomic_load_explicit(&server->sla_counters.discarded, memory_order_relaxed),
             (unsigned long)atomic_load_explicit(&server->sla_counters.batches_failed, memory_order_relaxed));
+    const wz_outbox_counters_t *oc = &server->outbox_counters;
+    fprintf(out,
+            "# HELP wz_outbox_sent_total Outbox rows delivered (or with nothing to deliver) by this process.\n"
+            "# TYPE wz_outbox_sent_total counter\nwz_outbox_sent_total %lu\n"
+            "# HELP wz_outbox_retried_total Outbox deliveries that failed and wait for another attempt.\n"
+            "# TYPE wz_outbox_retried_total counter\nwz_outbox_retried_total %lu\n"
+            "# HELP wz_outbox_dead_total Outbox rows given up (permanent refusal or max_attempts).\n"
+            "# TYPE wz_outbox_dead_total counter\nwz_outbox_dead_total %lu\n"
+            "# HELP wz_outbox_parked_total Outbox rows set aside because their channel has no sender yet.\n"
+            "# TYPE wz_outbox_parked_total counter\nwz_outbox_parked_total %lu\n",
+            (unsigned long)atomic_load_explicit(&oc->sent, memory_order_relaxed),
+            (unsigned long)atomic_load_explicit(&oc->retried, memory_order_relaxed),
+            (unsigned long)atomic_load_explicit(&oc->dead, memory_order_relaxed),
+            (unsigned long)atomic_load_explicit(&oc->parked, memory_order_relaxed));
     fprintf(out, "# HELP wz_log_dropped_total Log lines dropped because the writer fell behind.\n"
                  "# TYPE wz_log_dropped_total counter\nwz_log_dropped_total %lu\n",
             (unsigned long)wz_log_dropped());

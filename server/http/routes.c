@@ -101,6 +101,9 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_PUT, "/api/v1/calendar/days/{date}", "calendar.day_put", wz_handle_calendar_day_put, 0);
     ROUTE(WZ_METHOD_DELETE, "/api/v1/calendar/days/{date}", "calendar.day_delete", wz_handle_calendar_day_delete, 0);
     ROUTE(WZ_METHOD_PUT, "/api/v1/calendar/working-periods", "calendar.periods_put", wz_handle_calendar_periods_put, 0);
+    /* the outbox sender's rows (admin/outbox.c) */
+    ROUTE(WZ_METHOD_GET, "/api/v1/outbox", "outbox.list", wz_handle_outbox_list, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/outbox/{id}/retry", "outbox.retry", wz_handle_outbox_retry, 0);
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);
         ROUTE(WZ_METHOD_POST, "/api/v1/debug/echo", "debug.echo", wz_handle_debug_echo, WZ_ROUTE_PUBLIC);

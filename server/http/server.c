@@ -159,6 +159,11 @@ static void finish_worker(wz_worker_t *worker)
         wz_inbox_sweeper_stop(worker->inbox_sweeper);
         worker->inbox_sweeper = NULL;
     }
+    if (worker->outbox != NULL) {
+        /* before the HTTP client: its close ends the deliveries in flight, which then write nothing */
+        wz_outbox_stop(worker->outbox, NULL, NULL);
+        worker->outbox = NULL;
+    }
     if (worker->http != NULL) {
         wz_http_client_close(worker->http); /* calls still waiting end with an error */
         worker->http = NULL;
@@ -248,6 +253,25 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
     if (worker->index == 0)
         worker->inbox_sweeper =
             wz_inbox_sweeper_start(&worker->loop, &worker->inbox, (unsigned)cfg->channels.inbox_poll_ms);
+    if (worker->index == 0 && cfg->outbox.enabled) {
+        wz_outbox_options_t oo = {
+            .poll_ms = (unsigned)cfg->outbox.poll_ms,
+            .batch = (unsigned)cfg->outbox.batch,
+            .max_attempts = (unsigned)cfg->outbox.max_attempts,
+            .backoff_ms = (uint64_t)cfg->outbox.backoff_ms,
+            .backoff_max_ms = (uint64_t)cfg->outbox.backoff_max_ms,
+            .hook_timeout_ms = cfg->outbox.timeout_ms,
+            .wechat_timeout_ms = cfg->wechat_timeout_ms,
+            .wechat_api_base = cfg->wechat_api_base,
+            .miniprogram_appid = cfg->miniprogram_appid,
+            .miniprogram_secret = cfg->miniprogram_secret,
+            .miniprogram_template_id = cfg->miniprogram.reply_template_id,
+            .miniprogram_page = cfg->miniprogram.reply_page,
+            .seal_key = server->seal_key,
+            .counters = &server->outbox_counters,
+        };
+        worker->outbox = wz_outbox_start(&worker->loop, worker->db, worker->http, &oo);
+    }
     if (worker->index == 0) {
         worker->calendar_refresher = wz_calendar_refresher_start(&worker->loop, worker->db, &server->calendar,
                                                                  (unsigned)cfg->sla.calendar_refresh_ms);

@@ -16,6 +16,7 @@
 #include "net/http_client.h"
 #include "sla/timers.h"
 #include "channels/inbox.h"
+#include "channels/outbox.h"
 #include "http/errors.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -53,6 +54,7 @@ struct wz_worker {
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
     wz_inbox_env_t inbox;                        /* what inbox processing on this loop uses */
     wz_inbox_sweeper_t *inbox_sweeper;           /* worker 0 only */
+    wz_outbox_t *outbox;                               /* worker 0 only: the outbox sender */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -78,6 +80,7 @@ struct wz_server {
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
     wz_sla_counters_t sla_counters;
+    wz_outbox_counters_t outbox_counters;
     wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
     uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
     wz_revocations_t revocations; /* whose access tokens are refused before they expire */
@@ -228,6 +231,9 @@ void wz_handle_calendar_get(wz_ctx_t *ctx);
 void wz_handle_calendar_day_put(wz_ctx_t *ctx);
 void wz_handle_calendar_day_delete(wz_ctx_t *ctx);
 void wz_handle_calendar_periods_put(wz_ctx_t *ctx);
+/* the outbox (admin/outbox.c) */
+void wz_handle_outbox_list(wz_ctx_t *ctx);
+void wz_handle_outbox_retry(wz_ctx_t *ctx);
 
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */

@@ -20,6 +20,7 @@ typedef struct request {
     char *body;
     size_t len, max;
     int too_large;
+    struct curl_slist *headers; /* request headers (POST), freed with the request */
     char error[CURL_ERROR_SIZE];
 } request_t;
 
@@ -152,6 +153,7 @@ static void finish(request_t *r, CURLcode code)
     r->cb(&res, r->data);
     curl_multi_remove_handle(r->client->multi, r->easy);
     curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
     free(r->body);
     free(r);
 }
@@ -207,13 +209,15 @@ void wz_http_client_close(wz_http_client_t *c)
     uv_close((uv_handle_t *)&c->timer, on_timer_closed);
 }
 
-int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t max_body, wz_http_cb cb, void *data)
+/* A request set up with what every method shares; the caller adds its own options. */
+static request_t *request_new(wz_http_client_t *c, const char *url, long timeout_ms, size_t max_body, wz_http_cb cb,
+                              void *data)
 {
     if (c == NULL || c->closing)
-        return -1;
+        return NULL;
     request_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
-        return -1;
+        return NULL;
     r->client = c;
     r->cb = cb;
     r->data = data;
@@ -221,7 +225,7 @@ int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t ma
     r->easy = curl_easy_init();
     if (r->easy == NULL) {
         free(r);
-        return -1;
+        return NULL;
     }
     CURL *e = r->easy;
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -234,9 +238,21 @@ int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t ma
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, r);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "wenzheng");
-    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
-        free(r);
+    return r;
+}
+
+static void request_discard(request_t *r)
+{
+    curl_easy_cleanup(r->easy);
+    curl_slist_free_all(r->headers);
+    free(r);
+}
+
+static int request_start(request_t *r)
+{
+    wz_http_client_t *c = r->client;
+    if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+        request_discard(r);
         return -1;
     }
     r->next = c->running;
@@ -244,6 +260,51 @@ int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t ma
         r->next->prev = r;
     c->running = r;
     return 0;
+}
+
+int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t max_body, wz_http_cb cb, void *data)
+{
+    request_t *r = request_new(c, url, timeout_ms, max_body, cb, data);
+    return r == NULL ? -1 : request_start(r);
+}
+
+static int add_header(request_t *r, const char *line)
+{
+    struct curl_slist *l = curl_slist_append(r->headers, line);
+    if (l == NULL)
+        return -1;
+    r->headers = l;
+    return 0;
+}
+
+int wz_http_post(wz_http_client_t *c, const char *url, const char *content_type, const void *body, size_t len,
+                 const char *const *headers, long timeout_ms, size_t max_body, wz_http_cb cb, void *data)
+{
+    if (content_type == NULL || strchr(content_type, '\r') || strchr(content_type, '\n'))
+        return -1;
+    request_t *r = request_new(c, url, timeout_ms, max_body, cb, data);
+    if (r == NULL)
+        return -1;
+    CURL *e = r->easy;
+    size_t n = strlen(content_type) + sizeof("Content-Type: ");
+    char *ct = malloc(n);
+    if (ct == NULL)
+        abort();
+    snprintf(ct, n, "Content-Type: %s", content_type);
+    /* no "Expect: 100-continue" round trip: bodies here are small */
+    int bad = add_header(r, ct) != 0 || add_header(r, "Expect:") != 0;
+    free(ct);
+    for (size_t i = 0; headers != NULL && headers[i] != NULL && !bad; i++)
+        bad = strchr(headers[i], ':') == NULL || strchr(headers[i], '\r') || strchr(headers[i], '\n') ||
+              add_header(r, headers[i]) != 0;
+    if (bad) {
+        request_discard(r);
+        return -1;
+    }
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, len ? (const char *)body : ""); /* curl keeps its own copy */
+    return request_start(r);
 }
 
 char *wz_http_escape(const char *s)

@@ -26,6 +26,12 @@ void wz_http_client_close(wz_http_client_t *c);
 /** GETs url within timeout_ms, reading at most max_body bytes; cb runs exactly once, on the loop
  * (never before this returns). Returns 0, or -1 (nothing will be called). */
 int wz_http_get(wz_http_client_t *c, const char *url, long timeout_ms, size_t max_body, wz_http_cb cb, void *data);
+/** POSTs len bytes of body with the content type and extra header lines ("Name: value",
+ * NULL-terminated list, or NULL), with the same guarantees as wz_http_get: one callback, on the
+ * loop, within timeout_ms. The body and headers are copied. Redirects are not followed. Returns
+ * 0, or -1 (nothing will be called; also for a header with CR/LF or without a colon). */
+int wz_http_post(wz_http_client_t *c, const char *url, const char *content_type, const void *body, size_t len,
+                 const char *const *headers, long timeout_ms, size_t max_body, wz_http_cb cb, void *data);
 /** Escapes a query-string value (malloc'd). */
 char *wz_http_escape(const char *s);
 

@@ -17,6 +17,11 @@ static const char sql_event_last_id[] =
 static const char sql_timers_clear[] = "DELETE FROM sla_timers WHERE ticket_id = ?";
 static const char sql_timer_add[] = "INSERT INTO sla_timers (ticket_id, kind, fire_at) VALUES (?, ?, FROM_UNIXTIME(?))";
 static const char sql_outbox[] = "INSERT INTO outbox (kind, ticket_id, payload) VALUES (?, ?, ?)";
+/* a reply published in this transaction: the ticket is locked, so its newest published reply is
+ * the one; the outbox sender reads reply_id to send exactly that reply */
+static const char sql_outbox_reply[] =
+    "INSERT INTO outbox (kind, ticket_id, payload) VALUES ('reply', ?, JSON_SET(?, '$.reply_id', "
+    "(SELECT MAX(id) FROM replies WHERE ticket_id = ? AND status = 'published')))";
 
 long wz_utf8_chars(const char *s, size_t len)
 {
@@ -98,6 +103,14 @@ static void outbox(wz_plan_t *pl, const char *kind, int64_t ticket, json_t *payl
     param(s, WZ_DB_INT(ticket));
     const char *text = keep_json(pl, payload);
     param(s, WZ_DB_TEXT(text));
+}
+
+static void outbox_reply(wz_plan_t *pl, const wz_ticket_facts_t *f)
+{
+    wz_plan_stmt_t *s = add(pl, sql_outbox_reply);
+    param(s, WZ_DB_INT(f->id));
+    param(s, WZ_DB_TEXT(keep_json(pl, json_pack("{s:I}", "citizen_id", (json_int_t)f->citizen_id))));
+    param(s, WZ_DB_INT(f->id));
 }
 
 static void timer(wz_plan_t *pl, int64_t ticket, const char *kind, int64_t at, int64_t now)
@@ -511,7 +524,7 @@ void wz_plan_action(wz_plan_t *pl, const wz_plan_input_t *in, const wz_ticket_fa
               json_pack("{s:b}", "pending_review", review), "$.reply_id");
         if (!review) {
             plan_publish(pl, in, f);
-            outbox(pl, "reply", f->id, json_pack("{s:I}", "citizen_id", (json_int_t)f->citizen_id));
+            outbox_reply(pl, f);
         } else {
             outbox(pl, "review_needed", f->id, json_pack("{s:I}", "unit_id", (json_int_t)f->unit_id));
         }
@@ -555,7 +568,8 @@ void wz_plan_action(wz_plan_t *pl, const wz_plan_input_t *in, const wz_ticket_fa
               f->unit_id, json_pack("{s:I, s:s}", "reply_id", (json_int_t)x->id, "comment", note ? note : ""), NULL);
         if (approve) {
             plan_publish(pl, in, f);
-            outbox(pl, "reply", f->id, json_pack("{s:I}", "citizen_id", (json_int_t)f->citizen_id));
+            outbox(pl, "reply", f->id,
+                   json_pack("{s:I, s:I}", "citizen_id", (json_int_t)f->citizen_id, "reply_id", (json_int_t)x->id));
         }
         return;
     }

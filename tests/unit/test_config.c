@@ -70,6 +70,24 @@ static void test_validate(void)
     free(cfg.secret_key);
     cfg.secret_key = strdup("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
     CHECK_INT(wz_config_validate(&cfg, err, sizeof(err)), 0);
+    /* the outbox's defaults, and its cross-field rules */
+    CHECK_INT(cfg.outbox.enabled, 1);
+    CHECK_INT(cfg.outbox.max_attempts, 8);
+    CHECK_INT(cfg.outbox.backoff_ms, 30000);
+    CHECK_INT(cfg.outbox.backoff_max_ms, 3600000);
+    cfg.outbox.backoff_ms = 3600001;
+    CHECK_INT(wz_config_validate(&cfg, err, sizeof(err)), -1);
+    CHECK(strstr(err, "outbox.backoff_ms") != NULL);
+    cfg.outbox.backoff_ms = 30000;
+    free(cfg.miniprogram.reply_template_id);
+    cfg.miniprogram.reply_template_id = strdup("TPL");
+    CHECK_INT(wz_config_validate(&cfg, err, sizeof(err)), -1);
+    CHECK(strstr(err, "miniprogram.reply_template_id") != NULL);
+    free(cfg.miniprogram_appid);
+    cfg.miniprogram_appid = strdup("wx1");
+    free(cfg.miniprogram_secret);
+    cfg.miniprogram_secret = strdup("s");
+    CHECK_INT(wz_config_validate(&cfg, err, sizeof(err)), 0);
     cfg.http.upload_limit = 10;
     CHECK_INT(wz_config_validate(&cfg, err, sizeof(err)), -1);
     wz_config_free(&cfg);
