@@ -2,7 +2,8 @@
 against a real server and MariaDB. Rows are written with SQL in every state: a message without
 content fails (max_attempts 1) and is set aside with its error; once its payload is fixed, a
 retry through the API makes it due, audited, and it becomes a ticket; a processed row cannot be
-retried (409); a pending row waiting for its backoff is processed at once. Lists filter by
+retried (409); a pending row waiting for its backoff is processed at once, and with the
+sweeper ten minutes away (a second server) the retry alone makes the ticket. Lists filter by
 outcome, account and ticket, page newest first, and show the content with personal numbers
 masked and never the sender's nickname or location. Only admins: 403 for a dispatcher and a
 staff member, 401 without a token; 404 for an unknown row, 422 for bad filters."""
@@ -232,6 +233,29 @@ class ChannelInboxAdmin(ServerTestCase):
             s, _, body = self.server.json(method, path)
             self.assertError(s, body, 401, "unauthenticated")
         self.assertEqual(self.row(rid)["outcome"], "failed")
+
+
+class RetryWithoutSweeper(ChannelInboxAdmin):
+    """The sweeper's next round is ten minutes away: only the retry's own processing can make
+    the ticket."""
+    server_env = dict(ChannelInboxAdmin.server_env, WZ_CHANNELS_INBOX_POLL_MS="600000")
+
+    def test_the_retry_processes_the_row_itself(self):
+        acct = self.account()
+        rid = self.put(acct, content="垃圾清运不及时", outcome="failed", attempts=10, error="the database went away")
+        s, _, body = self.server.json("POST", f"/api/v1/channel-inbox/{rid}/retry", None, self.admin)
+        self.assertEqual(s, 200, body)
+        done = self.wait_outcome(rid, "ticket", timeout=10)
+        self.assertEqual((done["attempts"], done["error"]), (1, ""))
+        self.assertNotEqual(done["ticket"], "-")
+
+
+def load_tests(loader, tests, pattern):
+    """The second class runs only its own test (the first class's rely on the sweeper)."""
+    suite = unittest.TestSuite()
+    suite.addTests(loader.loadTestsFromTestCase(ChannelInboxAdmin))
+    suite.addTest(RetryWithoutSweeper("test_the_retry_processes_the_row_itself"))
+    return suite
 
 
 if __name__ == "__main__":
