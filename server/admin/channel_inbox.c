@@ -22,9 +22,10 @@
     "CAST(COALESCE(ticket_id, 0) AS SIGNED), last_error, CAST(COALESCE(UNIX_TIMESTAMP(lease_until), 0) AS SIGNED) "    \
     "FROM channel_inbox "
 
-/* The parameters fold to constants: failed and the other outcomes use ix_inbox_outcome
- * (outcome, id), pending ix_inbox_pending, an account ix_inbox_account (account_id, id), a
- * ticket ix_inbox_ticket (EXPLAIN checked in schema/012's commit). */
+/* MariaDB folds the parameters to constants at each execution, so one statement serves every
+ * filter: failed (and the other outcomes) reads ix_inbox_outcome (outcome, id), an account
+ * ix_inbox_account (account_id, id), a ticket ix_inbox_ticket, each in id order; pending reads
+ * ix_inbox_pending and sorts the pending rows (few). Checked with EXPLAIN on 200,000 rows. */
 static const char sql_list[] =
     COLUMNS "WHERE (? = '' OR (? = 'pending' AND processed_at IS NULL) OR (? <> 'pending' AND outcome = ?)) "
             "AND (? = 0 OR account_id = ?) AND (? = 0 OR ticket_id = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?";
