@@ -234,6 +234,9 @@ void wz_handle_calendar_periods_put(wz_ctx_t *ctx);
 /* the outbox (admin/outbox.c) */
 void wz_handle_outbox_list(wz_ctx_t *ctx);
 void wz_handle_outbox_retry(wz_ctx_t *ctx);
+/* the channel inbox (admin/channel_inbox.c) */
+void wz_handle_channel_inbox_list(wz_ctx_t *ctx);
+void wz_handle_channel_inbox_retry(wz_ctx_t *ctx);
 
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */

@@ -67,6 +67,10 @@ MATRIX = [
     ("PUT", "/calendar/days/2030-01-01", PROBE, {"admin"}, 422),
     ("DELETE", "/calendar/days/2030-01-01", None, {"admin"}, 404),
     ("PUT", "/calendar/working-periods", PROBE, {"admin"}, 422),
+    ("GET", "/outbox", None, {"admin"}, 200),
+    ("POST", "/outbox/999999/retry", None, {"admin"}, 404),
+    ("GET", "/channel-inbox", None, {"admin"}, 200),
+    ("POST", "/channel-inbox/999999/retry", None, {"admin"}, 404),
 ]
 
 
