@@ -23,6 +23,10 @@ CREATE TABLE channel_inbox (
   KEY ix_inbox_pending (processed_at, next_attempt_at),
   KEY ix_inbox_sender (account_id, sender, processed_at) COMMENT 'a sender''s rows run in order',
   KEY ix_inbox_ticket (ticket_id),
+  -- the operators' list (GET /api/v1/channel-inbox, newest first, paged by id): the rows set
+  -- aside (rare among millions processed) and one account's rows, each already in id order
+  KEY ix_inbox_outcome (outcome, id),
+  KEY ix_inbox_account (account_id, id),
   CONSTRAINT fk_inbox_account FOREIGN KEY (account_id) REFERENCES accounts (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 

@@ -11,7 +11,7 @@
  *        it at once (the sweeper would anyway). 409 when it was processed (a ticket, a
  *        follow-up, a post, ignored), 404 when there is no such row.
  * Processing is channels/inbox.c; the paging and the retry's transaction are admin/queue.c,
- * shared with the outbox. The filters each have an index in id order (schema/012). */
+ * shared with the outbox. The filters each have an index in id order (schema/008). */
 #include "admin/queue.h"
 #include "tickets/view.h"
 
