@@ -63,7 +63,7 @@ static const char sql_park[] =
 static const char *const internal_kinds[] = {"notify_unit",         "review_needed",     "escalation",
                                              "extension_requested", "extension_decided", "supervision"};
 
-/* Senders by the ticket's channel. NULL: no sender yet, the row is parked (docs/channels.md). */
+/* Senders by the ticket's channel. NULL: no sender yet, the row would be parked (docs/channels.md). */
 static const struct {
     const char *channel;
     void (*deliver)(wz_ob_job_t *j);
@@ -74,10 +74,9 @@ static const struct {
     {"app", wz_ob_deliver_hook},
     {"web", wz_ob_deliver_hook},
     {"other", wz_ob_deliver_hook},
-    /* each gets channels/outbox_<platform>.c and its wz_ob_deliver_<platform> here */
-    {"weibo", NULL},
-    {"douyin", NULL},
-    {"toutiao", NULL},
+    {"weibo", wz_ob_deliver_weibo},
+    {"douyin", wz_ob_deliver_douyin},
+    {"toutiao", wz_ob_deliver_toutiao},
 };
 
 static void schedule(wz_outbox_t *ob, uint64_t delay_ms);
