@@ -197,9 +197,9 @@ char *wz_bytedance_send_url(const char *base, const char *account_open_id)
 char *wz_bytedance_send_body(const char *to_user, const char *conversation_id, const char *msg_id, const char *text)
 {
     char *cut = wz_outbound_prefix_chars(text, WZ_BYTEDANCE_TEXT_MAX_CHARS);
-    json_t *doc = json_pack("{s:s, s:s, s:s, s:{s:i, s:{s:s}}}", "to_user_id", to_user, "conversation_id",
-                            conversation_id, "scene", WZ_BYTEDANCE_SCENE_REPLY, "content", "msg_type", 1, "text",
-                            "text", cut);
+    json_t *doc =
+        json_pack("{s:s, s:s, s:s, s:{s:i, s:{s:s}}}", "to_user_id", to_user, "conversation_id", conversation_id,
+                  "scene", WZ_BYTEDANCE_SCENE_REPLY, "content", "msg_type", 1, "text", "text", cut);
     free(cut);
     if (doc == NULL)
         abort();

@@ -35,10 +35,10 @@
 #include <stdint.h>
 
 #define WZ_WEIBO_REPLY_PATH "/2/messages/reply.json"
-#define WZ_WEIBO_WINDOW_S (48 * 3600)     /* replies after the fan's last message */
-#define WZ_WEIBO_TEXT_MAX_CHARS 299       /* "less than 300 Chinese characters" */
+#define WZ_WEIBO_WINDOW_S (48 * 3600) /* replies after the fan's last message */
+#define WZ_WEIBO_TEXT_MAX_CHARS 299   /* "less than 300 Chinese characters" */
 #define WZ_BYTEDANCE_SEND_PATH "/im/send/msg/"
-#define WZ_BYTEDANCE_TEXT_MAX_CHARS 1000  /* assumed: see above */
+#define WZ_BYTEDANCE_TEXT_MAX_CHARS 1000 /* assumed: see above */
 #define WZ_BYTEDANCE_SCENE_REPLY "im_reply_msg"
 
 typedef enum {

@@ -102,8 +102,10 @@ static void test_weibo_answers(void)
     CHECK_INT(code, 0);
     CHECK_INT(WB(200, "{\"result\": true}"), WZ_SOCIAL_OK);
     /* errors come with 4xx and a code as a number or a string */
-    CHECK_INT(WB(400, "{\"request\": \"/2/messages/reply.json\", \"error_code\": 21332, \"error\": \"invalid_access_token\"}"),
-              WZ_SOCIAL_TOKEN);
+    CHECK_INT(
+        WB(400,
+           "{\"request\": \"/2/messages/reply.json\", \"error_code\": 21332, \"error\": \"invalid_access_token\"}"),
+        WZ_SOCIAL_TOKEN);
     CHECK_INT(code, 21332);
     CHECK(strstr(msg, "21332") != NULL && strstr(msg, "invalid_access_token") != NULL);
     CHECK_INT(WB(401, "{\"error_code\": \"21327\", \"error\": \"expired_token\"}"), WZ_SOCIAL_TOKEN);
@@ -153,7 +155,8 @@ static void test_bytedance_request(void)
         memcpy(long_text + 3 * i, "答", 4);
     b = wz_bytedance_send_body("u", "c", "m", long_text);
     doc = json_loads(b, 0, NULL);
-    const char *text = json_string_value(json_object_get(json_object_get(json_object_get(doc, "content"), "text"), "text"));
+    const char *text =
+        json_string_value(json_object_get(json_object_get(json_object_get(doc, "content"), "text"), "text"));
     CHECK(text != NULL && utf8_chars(text) == WZ_BYTEDANCE_TEXT_MAX_CHARS);
     json_decref(doc);
     free(b);
