@@ -63,7 +63,7 @@ static const char sql_park[] =
 static const char *const internal_kinds[] = {"notify_unit",         "review_needed",     "escalation",
                                              "extension_requested", "extension_decided", "supervision"};
 
-/* Senders by the ticket's channel. NULL: no sender yet, the row is parked (docs/channels.md). */
+/* Senders by the ticket's channel (docs/channels.md); a channel missing here makes the row dead. */
 static const struct {
     const char *channel;
     void (*deliver)(wz_ob_job_t *j);
@@ -74,10 +74,9 @@ static const struct {
     {"app", wz_ob_deliver_hook},
     {"web", wz_ob_deliver_hook},
     {"other", wz_ob_deliver_hook},
-    /* each gets channels/outbox_<platform>.c and its wz_ob_deliver_<platform> here */
-    {"weibo", NULL},
-    {"douyin", NULL},
-    {"toutiao", NULL},
+    {"weibo", wz_ob_deliver_weibo},
+    {"douyin", wz_ob_deliver_douyin},
+    {"toutiao", wz_ob_deliver_toutiao},
 };
 
 static void schedule(wz_outbox_t *ob, uint64_t delay_ms);
@@ -307,10 +306,6 @@ static void route(wz_ob_job_t *j)
     for (size_t i = 0; i < sizeof(senders) / sizeof(senders[0]); i++) {
         if (strcmp(senders[i].channel, j->channel) != 0)
             continue;
-        if (senders[i].deliver == NULL) {
-            wz_ob_finish(j, WZ_OB_PARK, NULL, "no sender for %s yet: parked, looked at again hourly", j->channel);
-            return;
-        }
         if (compose(j) == 0)
             senders[i].deliver(j);
         return;

@@ -35,7 +35,8 @@ typedef struct {
     long hook_timeout_ms, wechat_timeout_ms; /* one HTTP call */
     /* borrowed; they outlive the engine (the configuration and the server's seal key) */
     const char *wechat_api_base, *miniprogram_appid, *miniprogram_secret;
-    const char *miniprogram_template_id, *miniprogram_page; /* "" = none */
+    const char *miniprogram_template_id, *miniprogram_page;          /* "" = none */
+    const char *weibo_api_base, *douyin_api_base, *toutiao_api_base; /* hook_timeout_ms applies */
     const uint8_t *seal_key;
     wz_outbox_counters_t *counters; /* NULL: the engine's own */
 } wz_outbox_options_t;

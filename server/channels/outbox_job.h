@@ -1,7 +1,7 @@
 #ifndef WZ_CHANNELS_OUTBOX_JOB_H
 #define WZ_CHANNELS_OUTBOX_JOB_H
 /* Inside the outbox sender: one job per claimed row, and the senders per channel
- * (outbox_wechat.c, outbox_hook.c; weibo, douyin and toutiao get one file each later). A
+ * (outbox_wechat.c, outbox_hook.c, outbox_weibo.c, outbox_douyin.c for Douyin and Toutiao). A
  * sender ends every job exactly once with wz_ob_finish. Not for use outside channels/outbox*. */
 #include "channels/outbound.h"
 #include "channels/outbox.h"
@@ -73,6 +73,10 @@ int wz_ob_secret(wz_ob_job_t *j, const char *name, char *out, size_t outlen);
 void wz_ob_deliver_wechat_oa(wz_ob_job_t *j);
 void wz_ob_deliver_miniprogram(wz_ob_job_t *j);
 void wz_ob_deliver_hook(wz_ob_job_t *j);
+void wz_ob_deliver_weibo(wz_ob_job_t *j);
+/** Douyin and Toutiao: one ByteDance open platform, each with its own API base. */
+void wz_ob_deliver_douyin(wz_ob_job_t *j);
+void wz_ob_deliver_toutiao(wz_ob_job_t *j);
 
 /** Frees the token cache (secrets wiped). */
 void wz_ob_tokens_free(wz_outbox_t *ob);

@@ -89,9 +89,15 @@ static const key_t_ keys[] = {
     INT(outbox.max_attempts, "8", 1, 100, "delivery attempts before an outbox row is dead"),
     INT(outbox.backoff_ms, "30000", 10, 86400000, "delay after a first failed delivery; doubles, jittered"),
     INT(outbox.backoff_max_ms, "3600000", 10, 86400000, "longest delay between delivery attempts"),
-    INT(outbox.timeout_ms, "10000", 100, 120000, "deadline of one callback POST to a hook receiver"),
+    INT(outbox.timeout_ms, "10000", 100, 120000,
+        "deadline of one outbound POST to a hook receiver, Weibo, Douyin or Toutiao"),
     STR(miniprogram.reply_template_id, "", 0, "subscribe-message template for replies (empty: only in the app)"),
     STR(miniprogram.reply_page, "", 0, "mini-program page a reply notice opens (?id=<ticket id> is added)"),
+    /* the outbox's Weibo, Douyin and Toutiao senders (channels/outbound_social.h) */
+    STR(weibo_api_base, "https://m.api.weibo.com", 0, "scheme and host of Weibo's fans-service API (tests use a fake)"),
+    STR(douyin_api_base, "https://open.douyin.com", 0, "scheme and host of the Douyin open platform API"),
+    STR(toutiao_api_base, "https://open.douyin.com", 0,
+        "scheme and host the Toutiao sender calls (the same ByteDance platform)"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

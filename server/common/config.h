@@ -53,6 +53,8 @@ typedef struct wz_config {
     struct {
         char *reply_template_id, *reply_page;
     } miniprogram;
+    /* the outbox's Weibo, Douyin and Toutiao senders (channels/outbound_social.h) */
+    char *weibo_api_base, *douyin_api_base, *toutiao_api_base;
 } wz_config_t;
 
 /** Fills defaults, then the JSON file at path (if not NULL), then the environment. On error

@@ -267,6 +267,9 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
             .miniprogram_secret = cfg->miniprogram_secret,
             .miniprogram_template_id = cfg->miniprogram.reply_template_id,
             .miniprogram_page = cfg->miniprogram.reply_page,
+            .weibo_api_base = cfg->weibo_api_base,
+            .douyin_api_base = cfg->douyin_api_base,
+            .toutiao_api_base = cfg->toutiao_api_base,
             .seal_key = server->seal_key,
             .counters = &server->outbox_counters,
         };

@@ -1,12 +1,14 @@
 /* Fuzzes what the outbox sender reads from the network and cuts for WeChat (channels/outbound.c):
  * the answers of WeChat's message APIs (wz_wechat_classify) and of its token API
- * (wz_wechat_parse_token), and the cutting of texts to a byte or character limit.
+ * (wz_wechat_parse_token), the answers of Weibo and the ByteDance platform
+ * (channels/outbound_social.c), and the cutting of texts to a byte or character limit.
  *
  * Invariants: the class is one of the enum's; an OK answer reports errcode 0; a token is
  * accepted only non-empty, NUL-terminated within its buffer and with a positive lifetime; a cut
  * text is at most the limit and never ends inside a UTF-8 sequence of valid input. */
 #include "fuzz.h"
 #include "channels/outbound.h"
+#include "channels/outbound_social.h"
 #include <stdlib.h>
 
 static int valid_utf8(const char *s, size_t len)
@@ -34,6 +36,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(memchr(msg, '\0', sizeof(msg)) != NULL);
     if (c == WZ_WX_OK)
         FUZZ_CHECK(code == 0);
+
+    for (long status = 200; status <= 400; status += 200) {
+        wz_social_class_t s = wz_weibo_classify(status, NULL, body, size, &code, msg, sizeof(msg));
+        FUZZ_CHECK(s >= WZ_SOCIAL_OK && s <= WZ_SOCIAL_WINDOW);
+        FUZZ_CHECK(memchr(msg, '\0', sizeof(msg)) != NULL);
+        if (s == WZ_SOCIAL_OK)
+            FUZZ_CHECK(code == 0 && status == 200);
+        s = wz_bytedance_classify("Douyin", status, NULL, body, size, &code, msg, sizeof(msg));
+        FUZZ_CHECK(s >= WZ_SOCIAL_OK && s <= WZ_SOCIAL_WINDOW);
+        FUZZ_CHECK(memchr(msg, '\0', sizeof(msg)) != NULL);
+        if (s == WZ_SOCIAL_OK)
+            FUZZ_CHECK(code == 0 && status == 200);
+    }
 
     char token[WZ_WECHAT_TOKEN_MAX];
     long expires = 0;

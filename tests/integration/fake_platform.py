@@ -1,6 +1,8 @@
 """A fake of the platforms the outbox sender calls, on loopback: WeChat's access token and
-message APIs (custom/send, template/send, subscribe/send) and any number of hook receivers
-(/hook/<name>). Every call is recorded (time, path, query, headers, body).
+message APIs (custom/send, template/send, subscribe/send), Weibo's fans-service reply
+(/2/messages/reply.json), the ByteDance open platform's private-message send (/im/send/msg/,
+Douyin and Toutiao) and any number of hook receivers (/hook/<name>). Every call is recorded
+(time, path, query, headers, body).
 
 Each path answers by a script: the modes queued with script(path, ...) one per call, then the
 path's default (set_default; "ok" unless set):
@@ -11,7 +13,14 @@ path's default (set_default; "ok" unless set):
   ("slow", 2.0)           answers "ok" after that many seconds
   "garbage"               200 with a body that is not JSON
   ("errcode", 42001, "access_token expired")   a WeChat error
-/cgi-bin/token checks appid and secret (40013 / 40125) and issues a new token each time."""
+  ("weibo_error", 20003, "User does not exists!", 400)   a Weibo error (code, text, status)
+  ("douyin_error", 28001007, "参数不合法")               a ByteDance error
+/cgi-bin/token checks appid and secret (40013 / 40125) and issues a new token each time.
+Weibo's reply checks the form (access_token among weibo_tokens, else 21332; type text; data a
+JSON {"text"}; receiver_id digits, else 10008); the ByteDance send checks the access-token
+header (among bytedance_tokens, else 28001008), open_id in the query and the JSON body
+(to_user_id, conversation_id, scene im_reply_msg, content.msg_type 1 with text, else
+28001007), answering as the platforms document."""
 import json
 import threading
 import time
@@ -20,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MESSAGE_APIS = ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send",
                 "/cgi-bin/message/subscribe/send")
+WEIBO_REPLY = "/2/messages/reply.json"
+BYTEDANCE_SEND = "/im/send/msg/"
 
 
 class FakePlatform:
@@ -32,6 +43,8 @@ class FakePlatform:
         self.issued = 0
         self.current = {}  # appid -> newest token
         self.expires_in = 7200
+        self.weibo_tokens = set()
+        self.bytedance_tokens = set()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,6 +125,14 @@ class FakePlatform:
             return mode[1], {"error": "scripted"}
         if isinstance(mode, tuple) and mode[0] == "errcode":
             return 200, {"errcode": mode[1], "errmsg": mode[2]}
+        if isinstance(mode, tuple) and mode[0] == "weibo_error":
+            return mode[3], weibo_error(mode[1], mode[2])
+        if isinstance(mode, tuple) and mode[0] == "douyin_error":
+            return 200, bytedance_answer(mode[1], mode[2])
+        if path == WEIBO_REPLY:
+            return self.weibo_reply(call)
+        if path.endswith(BYTEDANCE_SEND):
+            return self.bytedance_send(call)
         if path in MESSAGE_APIS:
             token = call["query"].get("access_token")
             with self.lock:
@@ -140,6 +161,50 @@ class FakePlatform:
             self.current[appid] = token
         return 200, {"access_token": token, "expires_in": self.expires_in}
 
+    def weibo_reply(self, call):
+        form = dict(urllib.parse.parse_qsl(call["body"].decode()))
+        with self.lock:
+            valid = form.get("access_token") in self.weibo_tokens
+        if not valid:
+            return 401, weibo_error(21332, "invalid_access_token")
+        try:
+            data = json.loads(form.get("data", ""))
+        except ValueError:
+            data = None
+        rid = form.get("receiver_id", "")
+        if form.get("type") != "text" or not isinstance(data, dict) or not data.get("text") or not rid.isdigit():
+            return 400, weibo_error(10008, "param error, see doc for more info")
+        return 200, {"id": len(self.calls), "idstr": str(len(self.calls)), "type": "text", "receiver_id": int(rid),
+                     "text": data["text"]}
+
+    def bytedance_send(self, call):
+        with self.lock:
+            valid = call["headers"].get("access-token") in self.bytedance_tokens
+        if not valid:
+            return 200, bytedance_answer(28001008, "access_token过期,请刷新或重新授权")
+        try:
+            doc = json.loads(call["body"])
+        except ValueError:
+            doc = None
+        ok = (isinstance(doc, dict) and call["query"].get("open_id") and doc.get("to_user_id")
+              and doc.get("conversation_id") and doc.get("scene") == "im_reply_msg"
+              and isinstance(doc.get("content"), dict) and doc["content"].get("msg_type") == 1
+              and (doc["content"].get("text") or {}).get("text"))
+        if not ok:
+            return 200, bytedance_answer(28001007, "参数不合法")
+        return 200, bytedance_answer(0, "", msg_id=f"@sent{len(self.calls)}")
+
     def stop(self):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def weibo_error(code, text):
+    return {"request": WEIBO_REPLY, "error_code": code, "error": text}
+
+
+def bytedance_answer(code, description, **data):
+    d = {"error_code": code, "description": description}
+    d.update(data)
+    return {"data": d, "extra": {"error_code": code, "description": description, "sub_error_code": 0,
+                                 "sub_description": "", "logid": "fake-log-id", "now": int(time.time() * 1000)}}
