@@ -1,6 +1,7 @@
 #include "channels/weibo.h"
 #include "channels/adapt.h"
 #include "channels/adapter.h"
+#include "common/timefmt.h"
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,17 +76,6 @@ static int digits(const char *s, size_t n)
     return v;
 }
 
-/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil) */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
 int wz_weibo_time_parse(const char *s, size_t len, int64_t *out)
 {
     static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -110,7 +100,7 @@ int wz_weibo_time_parse(const char *s, size_t len, int64_t *out)
     if (day > mdays[mon - 1] || (mon == 2 && day == 29 && !leap))
         return -1;
     int64_t offset = (int64_t)(oh * 3600 + om * 60) * (s[20] == '-' ? -1 : 1);
-    *out = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mi * 60 + ss - offset;
+    *out = wz_days_from_civil(year, mon, day) * 86400 + hh * 3600 + mi * 60 + ss - offset;
     return 0;
 }
 

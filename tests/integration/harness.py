@@ -192,6 +192,19 @@ class ServerTestCase(unittest.TestCase):
         if code != 0:
             raise AssertionError(f"server exited with {code}:\n{cls.server.logs()[-3000:]}")
 
+    @classmethod
+    def user_headers(cls):
+        """Authorization headers for every demo user by username, minted with the demo key as
+        the server would issue them (role, unit, the unit's path)."""
+        secret = demo_secret(cls.data_dir)
+        rows = cls.db.query("SELECT u.username, u.id, u.role, u.unit_id, n.path FROM users u "
+                            "JOIN units n ON n.id = u.unit_id").strip().splitlines()
+        users = {}
+        for line in rows:
+            name, uid, role, unit, path = line.split("\t")
+            users[name] = {"Authorization": "Bearer " + mint_token(secret, uid, role, int(unit), path)}
+        return users
+
     def assertError(self, status, body, want_status, want_code):
         self.assertEqual(status, want_status, body)
         self.assertIsInstance(body, dict)

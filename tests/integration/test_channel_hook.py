@@ -9,7 +9,7 @@ import time
 import unittest
 import uuid
 
-from harness import ServerTestCase, demo_secret, mint_token
+from harness import ServerTestCase
 
 SECRET = "hotline-hmac-secret-0123456789"
 
@@ -24,9 +24,7 @@ class ChannelHook(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
-        admin_id = cls.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
-        cls.admin = {"Authorization": "Bearer " + mint_token(secret, admin_id, "admin", 1, "/1/")}
+        cls.admin = cls.user_headers()["admin"]
 
         def account(platform, name, secrets=None, status="active"):
             doc = {"unit_id": 1, "platform": platform, "name": name, "status": status,

@@ -11,7 +11,7 @@ import json
 import unittest
 import uuid
 
-from harness import ServerTestCase, demo_secret, mint_token, wait_for
+from harness import ServerTestCase, wait_for
 
 MOBILE = "13812345678"
 
@@ -23,13 +23,7 @@ class ChannelInboxAdmin(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
-        rows = cls.db.query("SELECT u.username, u.id, u.role, u.unit_id, n.path FROM users u "
-                            "JOIN units n ON n.id = u.unit_id").strip().splitlines()
-        cls.users = {}
-        for line in rows:
-            name, uid, role, unit, path = line.split("\t")
-            cls.users[name] = {"Authorization": "Bearer " + mint_token(secret, uid, role, int(unit), path)}
+        cls.users = cls.user_headers()
         cls.admin = cls.users["admin"]
 
     # ---- helpers ----

@@ -11,7 +11,7 @@ import unittest
 import urllib.parse
 import uuid
 
-from harness import ROOT, ServerTestCase, demo_secret, mint_token, wait_for
+from harness import ROOT, ServerTestCase, wait_for
 
 SAMPLES = os.path.join(ROOT, "tests", "samples")
 WEIBO_SECRET = "weibo-app-secret-0123456789"
@@ -43,9 +43,7 @@ class ChannelPlatforms(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
-        admin_id = cls.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
-        cls.admin = {"Authorization": "Bearer " + mint_token(secret, admin_id, "admin", 1, "/1/")}
+        cls.admin = cls.user_headers()["admin"]
 
         def account(platform, secrets):
             doc = {"unit_id": 1, "platform": platform, "name": platform + "-account",

@@ -9,7 +9,7 @@ import unittest
 import uuid
 
 from fake_platform import FakePlatform
-from harness import ServerTestCase, demo_secret, mint_token, wait_for
+from harness import ServerTestCase, wait_for
 from wechat_oa_push import new_aes_key, safe_push, text_xml
 
 TOKEN, APPID, APPSECRET = "roundtrip-token", "wx0a1b2c3d4e5f6a7b", "roundtrip-app-secret"
@@ -22,13 +22,7 @@ class ChannelRoundTrip(ServerTestCase):
         cls.server_env = {"WZ_WECHAT_API_BASE": cls.fake.base, "WZ_OUTBOX_POLL_MS": "50",
                           "WZ_CHANNELS_INBOX_POLL_MS": "200", "WZ_SLA_ENABLED": "false"}
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
-        rows = cls.db.query("SELECT u.username, u.id, u.role, COALESCE(u.unit_id, 0), COALESCE(n.path, '') "
-                            "FROM users u LEFT JOIN units n ON n.id = u.unit_id").strip().splitlines()
-        cls.users = {}
-        for line in rows:
-            name, uid, role, unit, path = line.split("\t")
-            cls.users[name] = {"Authorization": "Bearer " + mint_token(secret, uid, role, int(unit), path)}
+        cls.users = cls.user_headers()
         cls.aes_key = new_aes_key()
         doc = {"unit_id": 3, "platform": "wechat_oa", "name": "示范市住建局", "platform_account_id": "gh_roundtrip",
                "secrets": {"token": TOKEN, "encoding_aes_key": cls.aes_key, "app_id": APPID,

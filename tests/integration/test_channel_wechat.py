@@ -8,7 +8,7 @@ import time
 import unittest
 import uuid
 
-from harness import ServerTestCase, demo_secret, mint_token, wait_for
+from harness import ServerTestCase, wait_for
 from wechat_oa_push import event_xml, new_aes_key, plain_query, safe_push, sign, text_xml
 
 TOKEN = "wenzheng-wechat-token"
@@ -21,9 +21,7 @@ class ChannelWeChat(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        secret = demo_secret(cls.data_dir)
-        admin_id = cls.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
-        cls.admin = {"Authorization": "Bearer " + mint_token(secret, admin_id, "admin", 1, "/1/")}
+        cls.admin = cls.user_headers()["admin"]
         cls.aes_key = new_aes_key()
 
         def account(platform, name, secrets=None):
