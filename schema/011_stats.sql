@@ -84,9 +84,13 @@ CREATE TABLE stats_reply_hist (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Every state change writes a ticket_events row in its own transaction, so marking here, in that
--- transaction, misses no writer and marks nothing for a rolled-back change.
+-- transaction, misses no writer and marks nothing for a rolled-back change. The mark is always a
+-- write (an update when the ticket is marked already): on a Galera cluster it then conflicts
+-- with a job on another node that is deleting the same mark, so one of the two is retried and
+-- no change slips between the job's read and its delete.
 CREATE TRIGGER trg_ticket_events_stats AFTER INSERT ON ticket_events FOR EACH ROW
-  INSERT IGNORE INTO stats_dirty (ticket_id) VALUES (NEW.ticket_id);
+  INSERT INTO stats_dirty (ticket_id) VALUES (NEW.ticket_id)
+  ON DUPLICATE KEY UPDATE marked_at = CURRENT_TIMESTAMP(6);
 
 -- tickets that exist before this migration (the demo history, an upgrade) are counted once
 INSERT IGNORE INTO stats_dirty (ticket_id) SELECT id FROM tickets;

@@ -76,6 +76,10 @@ static const key_t_ keys[] = {
         "how often to reload the disabled and revoked users whose tokens are refused"),
     INT(auth.refresh_ttl_s, "2592000", 600, 31536000, "lifetime of a refresh token in seconds (each refresh issues a new one)"),
     INT(sla.calendar_refresh_ms, "30000", 100, 3600000, "how often to look for a calendar changed by another server"),
+    /* the statistics catch-up job (stats/refresh.h, docs/metrics.md) */
+    BOOL(stats.enabled, "true", "keep the statistics' rollups up to date from this process (worker 0)"),
+    INT(stats.refresh_ms, "1000", 50, 600000, "longest wait before a change reaches the statistics"),
+    INT(stats.batch, "200", 1, 500, "tickets recomputed per statistics transaction"),
     /* the channel inbox (channels/inbox.h) */
     INT(channels.follow_up_window_s, "1800", 0, 2592000,
         "a platform user's messages this soon after their last one join their open ticket (0: never)"),

@@ -46,6 +46,9 @@ typedef struct wz_config {
     struct {
         int follow_up_window_s, inbox_poll_ms, inbox_lease_s, inbox_max_attempts;
     } channels;
+    struct {
+        int enabled, refresh_ms, batch;
+    } stats;
     /* the outbox sender (channels/outbox.h) */
     struct {
         int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;

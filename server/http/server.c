@@ -159,6 +159,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_inbox_sweeper_stop(worker->inbox_sweeper);
         worker->inbox_sweeper = NULL;
     }
+    if (worker->stats_refresh != NULL) {
+        wz_stats_refresh_stop(worker->stats_refresh); /* a batch in flight is failed by the pool close */
+        worker->stats_refresh = NULL;
+    }
     if (worker->outbox != NULL) {
         /* before the HTTP client: its close ends the deliveries in flight, which then write nothing */
         wz_outbox_stop(worker->outbox, NULL, NULL);
@@ -253,6 +257,11 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
     if (worker->index == 0)
         worker->inbox_sweeper =
             wz_inbox_sweeper_start(&worker->loop, &worker->inbox, (unsigned)cfg->channels.inbox_poll_ms);
+    if (worker->index == 0 && cfg->stats.enabled) {
+        wz_stats_refresh_options_t ro = {(unsigned)cfg->stats.refresh_ms, (unsigned)cfg->stats.batch,
+                                         &server->calendar, NULL};
+        worker->stats_refresh = wz_stats_refresh_start(&worker->loop, worker->db, &ro);
+    }
     if (worker->index == 0 && cfg->outbox.enabled) {
         wz_outbox_options_t oo = {
             .poll_ms = (unsigned)cfg->outbox.poll_ms,

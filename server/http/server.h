@@ -16,6 +16,7 @@
 #include "net/http_client.h"
 #include "sla/timers.h"
 #include "channels/inbox.h"
+#include "stats/refresh.h"
 #include "channels/outbox.h"
 #include "http/errors.h"
 #include "http/metrics.h"
@@ -54,6 +55,7 @@ struct wz_worker {
     wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
     wz_inbox_env_t inbox;                        /* what inbox processing on this loop uses */
     wz_inbox_sweeper_t *inbox_sweeper;           /* worker 0 only */
+    wz_stats_refresh_t *stats_refresh;           /* worker 0 only: the statistics job */
     wz_outbox_t *outbox;                               /* worker 0 only: the outbox sender */
     wz_server_t *server;
     unsigned inflight;
