@@ -10,11 +10,16 @@ import unittest
 from harness import ROOT, Database, Server, ServerTestCase, base_env, run_cli, wait_for
 
 
+# worker 0's background jobs (SLA timers, statistics, the outbox, the inbox sweeper) off or asleep
+QUIET = {"WZ_SLA_ENABLED": "false", "WZ_STATS_ENABLED": "false", "WZ_OUTBOX_ENABLED": "false",
+         "WZ_CHANNELS_INBOX_POLL_MS": "600000"}
+
+
 class Backpressure(ServerTestCase):
     # one loop, one connection, one waiter: the third concurrent DB request must be refused.
-    # The SLA timer engine shares the pool; off here so only these requests compete.
-    server_env = {"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "1",
-                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "10000", "WZ_SLA_ENABLED": "false"}
+    # The background jobs on worker 0 share the pool; off here so only these requests compete.
+    server_env = dict({"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "1",
+                       "WZ_DB_ACQUIRE_TIMEOUT_MS": "10000"}, **QUIET)
 
     def test_saturated_pool_answers_503(self):
         results = []
@@ -47,8 +52,8 @@ class Backpressure(ServerTestCase):
 
 
 class AcquireTimeout(ServerTestCase):
-    server_env = {"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "8",
-                  "WZ_DB_ACQUIRE_TIMEOUT_MS": "300", "WZ_SLA_ENABLED": "false"}
+    server_env = dict({"WZ_THREADS": "1", "WZ_DB_POOL_SIZE": "1", "WZ_DB_QUEUE_MAX": "8",
+                       "WZ_DB_ACQUIRE_TIMEOUT_MS": "300"}, **QUIET)
 
     def test_waiting_too_long_is_503_timeout(self):
         results = []
