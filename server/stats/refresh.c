@@ -11,7 +11,7 @@
 #define BATCH_MAX 500
 #define MOVES_MAX 64    /* dispatches, transfers and returns read per ticket */
 #define STMT_PARAMS 26  /* facts insert: ticket, unit, 5 keys, 16 counts, minutes */
-#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * 2 + WZ_STATS_FACTS_MAX + 4)
+#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * 4 + WZ_STATS_FACTS_MAX + 4) /* old and new, 2 grains, rollup + hist */
 
 /* one write of a ticket's turn; text parameters point into its own buffers */
 typedef struct {
@@ -56,10 +56,12 @@ static const char sql_ticket[] =
 static const char sql_moves[] =
     "SELECT action, CAST(COALESCE(unit_id, 0) AS SIGNED) FROM ticket_events "
     "WHERE ticket_id = ? AND action IN ('dispatch', 'transfer', 'return') ORDER BY id LIMIT ?";
-static char sql_old[1024], sql_rollup[2048], sql_fact[1024];
+static char sql_old[1024], sql_rollup[2048], sql_rollup_unit[2048], sql_fact[1024];
 static const char sql_hist[] =
     "INSERT INTO stats_reply_hist (day, unit_id, account_id, channel, type, category_id, bucket, n) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+static const char sql_hist_unit[] = "INSERT INTO stats_reply_hist_unit (day, unit_id, bucket, n) VALUES (?, ?, ?, ?) "
+                                    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
 static const char sql_drop_facts[] = "DELETE FROM stats_facts WHERE ticket_id = ?";
 static const char sql_clean[] = "DELETE FROM stats_dirty WHERE ticket_id = ?";
 
@@ -84,6 +86,11 @@ static void build_sql(void)
              "INSERT INTO stats_rollup (day, unit_id, account_id, channel, type, category_id%s, reply_count, "
              "reply_minutes) VALUES (?, ?, ?, ?, ?, ?%s, ?, ?) ON DUPLICATE KEY UPDATE %s, "
              "reply_count = reply_count + VALUES(reply_count), reply_minutes = reply_minutes + VALUES(reply_minutes)",
+             cols, marks, adds);
+    snprintf(sql_rollup_unit, sizeof(sql_rollup_unit),
+             "INSERT INTO stats_rollup_unit (day, unit_id%s, reply_count, reply_minutes) VALUES (?, ?%s, ?, ?) "
+             "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
+             "reply_minutes = reply_minutes + VALUES(reply_minutes)",
              cols, marks, adds);
     snprintf(sql_fact, sizeof(sql_fact),
              "INSERT INTO stats_facts (ticket_id, unit_id, day, account_id, channel, type, category_id%s, "
@@ -114,19 +121,31 @@ static void keys(stmt_t *s, const wz_stats_fact_t *f)
     s->p[s->n++] = WZ_DB_INT(f->category_id);
 }
 
-/* a fact added to (sign 1) or taken from (-1) the rollup and the histogram */
+/* a fact added to (sign 1) or taken from (-1) the rollups and the histograms, both grains */
 static void apply(wz_stats_refresh_t *r, const wz_stats_fact_t *f, int sign)
 {
-    stmt_t *s = add_stmt(r, sql_rollup, f);
-    keys(s, f);
-    for (int c = 0; c < WZ_SC__COUNT; c++)
-        s->p[s->n++] = WZ_DB_INT(sign * f->counts[c]);
     int replied = f->reply_minutes >= 0;
-    s->p[s->n++] = WZ_DB_INT(sign * replied);
-    s->p[s->n++] = WZ_DB_INT(replied ? sign * f->reply_minutes : 0);
-    if (replied) {
-        s = add_stmt(r, sql_hist, f);
-        keys(s, f);
+    for (int unit_grain = 0; unit_grain < 2; unit_grain++) {
+        stmt_t *s = add_stmt(r, unit_grain ? sql_rollup_unit : sql_rollup, f);
+        if (unit_grain) {
+            s->p[s->n++] = WZ_DB_TEXT(s->day);
+            s->p[s->n++] = WZ_DB_INT(f->unit_id);
+        } else {
+            keys(s, f);
+        }
+        for (int c = 0; c < WZ_SC__COUNT; c++)
+            s->p[s->n++] = WZ_DB_INT(sign * f->counts[c]);
+        s->p[s->n++] = WZ_DB_INT(sign * replied);
+        s->p[s->n++] = WZ_DB_INT(replied ? sign * f->reply_minutes : 0);
+        if (!replied)
+            continue;
+        s = add_stmt(r, unit_grain ? sql_hist_unit : sql_hist, f);
+        if (unit_grain) {
+            s->p[s->n++] = WZ_DB_TEXT(s->day);
+            s->p[s->n++] = WZ_DB_INT(f->unit_id);
+        } else {
+            keys(s, f);
+        }
         s->p[s->n++] = WZ_DB_INT(wz_stats_bucket(f->reply_minutes));
         s->p[s->n++] = WZ_DB_INT(sign);
     }

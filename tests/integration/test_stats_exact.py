@@ -222,6 +222,25 @@ class StatsExact(ServerTestCase):
         for key in want_rollup:
             self.assertEqual(got_rollup[key], want_rollup[key], key)
         self.assertEqual(got_hist, want_hist)
+        # the (day, unit) grain: the same figures summed over account, channel, type and category
+        by_unit, hist_unit = collections.defaultdict(collections.Counter), collections.Counter()
+        for key, figures in want_rollup.items():
+            by_unit[key[:2]].update(figures)
+        for key, n in want_hist.items():
+            hist_unit[key[:2] + key[6:]] += n
+        cols = COUNTS + ["reply_count", "reply_minutes"]
+        got_unit = {}
+        for line in self.db.query(f"SELECT day, unit_id, {', '.join(cols)} FROM stats_rollup_unit").splitlines():
+            f = line.split("\t")
+            figures = {n: int(v) for n, v in zip(cols, f[2:]) if int(v)}
+            if figures:
+                got_unit[(f[0], int(f[1]))] = figures
+        self.assertEqual(got_unit, {k: dict(v) for k, v in by_unit.items()})
+        got_hist_unit = {}
+        for line in self.db.query("SELECT day, unit_id, bucket, n FROM stats_reply_hist_unit WHERE n <> 0").splitlines():
+            f = line.split("\t")
+            got_hist_unit[(f[0], int(f[1]), int(f[2]))] = int(f[3])
+        self.assertEqual(got_hist_unit, dict(hist_unit))
         return want_rollup
 
     def test_rollups_equal_brute_force(self):
