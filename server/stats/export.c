@@ -11,7 +11,7 @@
 
 #define TOTALS_LABEL "合计"
 #define UNASSIGNED_LABEL "未派单" /* the unit row of tickets no unit holds (docs/metrics.md) */
-#define XLSX_TEXT_MAX 32767     /* characters in one cell */
+#define XLSX_TEXT_MAX 32767       /* characters in one cell */
 #define FILENAME_MAX_BYTES 200
 
 /* clang-format off */
@@ -70,9 +70,9 @@ static int key_from_name(const char *s, size_t len, wz_export_key_t *out)
         const char *name;
         wz_export_key_t key;
     } names[] = {
-        {"unit", WZ_EXPORT_KEY_UNIT},         {"account", WZ_EXPORT_KEY_ACCOUNT}, {"channel", WZ_EXPORT_KEY_CHANNEL},
-        {"type", WZ_EXPORT_KEY_TYPE},         {"category", WZ_EXPORT_KEY_CATEGORY}, {"day", WZ_EXPORT_KEY_PERIOD},
-        {"week", WZ_EXPORT_KEY_PERIOD},       {"month", WZ_EXPORT_KEY_PERIOD},
+        {"unit", WZ_EXPORT_KEY_UNIT},   {"account", WZ_EXPORT_KEY_ACCOUNT},   {"channel", WZ_EXPORT_KEY_CHANNEL},
+        {"type", WZ_EXPORT_KEY_TYPE},   {"category", WZ_EXPORT_KEY_CATEGORY}, {"day", WZ_EXPORT_KEY_PERIOD},
+        {"week", WZ_EXPORT_KEY_PERIOD}, {"month", WZ_EXPORT_KEY_PERIOD},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         if (strlen(names[i].name) == len && memcmp(names[i].name, s, len) == 0) {
@@ -229,10 +229,10 @@ static size_t ascii_part(const char *s, size_t len, char *out)
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x80)
             continue;
-        out[o++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                                  c == '-'
-                              ? c
-                              : '_');
+        out[o++] =
+            (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-'
+                       ? c
+                       : '_');
     }
     size_t b = 0;
     while (b < o && (out[b] == '_' || out[b] == '-' || out[b] == '.'))
@@ -317,8 +317,8 @@ typedef struct {
     double d;
 } cell_t;
 
-static int cell_get(json_t *row, int is_totals, size_t key_index, const wz_export_column_t *col, cell_t *c,
-                    char *err, size_t errlen)
+static int cell_get(json_t *row, int is_totals, size_t key_index, const wz_export_column_t *col, cell_t *c, char *err,
+                    size_t errlen)
 {
     memset(c, 0, sizeof(*c));
     if (col->kind == WZ_EXPORT_COL_KEY && is_totals) {
@@ -520,8 +520,8 @@ static int xlsx_put(void *w, size_t row, size_t col, const wz_export_column_t *c
     return -1;
 }
 
-static lxw_worksheet *xlsx_sheet(lxw_workbook *wb, const char *name, lxw_format *bold,
-                                 const wz_export_column_t **cols, size_t ncols, size_t nkeys)
+static lxw_worksheet *xlsx_sheet(lxw_workbook *wb, const char *name, lxw_format *bold, const wz_export_column_t **cols,
+                                 size_t ncols, size_t nkeys)
 {
     lxw_worksheet *ws = workbook_add_worksheet(wb, name);
     if (ws == NULL)
@@ -535,8 +535,8 @@ static lxw_worksheet *xlsx_sheet(lxw_workbook *wb, const char *name, lxw_format 
     return ws;
 }
 
-int wz_export_write_xlsx(const char *path, const char *tmpdir, json_t *doc, const wz_export_layout_t *layout,
-                         char *err, size_t errlen)
+int wz_export_write_xlsx(const char *path, const char *tmpdir, json_t *doc, const wz_export_layout_t *layout, char *err,
+                         size_t errlen)
 {
     json_t *rows, *totals;
     int rc = doc_parts(doc, &rows, &totals, err, errlen);

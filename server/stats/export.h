@@ -96,7 +96,7 @@ int wz_export_content_disposition(const char *filename, char *out, size_t outlen
 int wz_export_write_csv(FILE *out, json_t *doc, const wz_export_layout_t *layout, char *err, size_t errlen);
 /** Writes the XLSX of doc to path (libxlsxwriter, constant memory, its temp files in tmpdir).
  * Blocking file I/O: call it off the event loop. Returns as wz_export_write_csv does. */
-int wz_export_write_xlsx(const char *path, const char *tmpdir, json_t *doc, const wz_export_layout_t *layout,
-                         char *err, size_t errlen);
+int wz_export_write_xlsx(const char *path, const char *tmpdir, json_t *doc, const wz_export_layout_t *layout, char *err,
+                         size_t errlen);
 
 #endif
