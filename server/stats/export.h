@@ -11,7 +11,11 @@
  * memory; it needs no truncated, deduplicated sheet names for hundreds of units (31-character
  * limit); and it exports only figures the API computed (subtotals per unit cannot be summed from
  * the rows: medians and rolled-up rates do not add up). The CSV is the grouping's sheet followed
- * by one line "合计" with the totals. */
+ * by one line "合计" with the totals.
+ *
+ * Numbers: the CSV writes each double as the shortest text that reads back exactly; XLSX cells
+ * hold what libxlsxwriter writes (%.16G as Debian builds it: 16 significant digits, finer than
+ * Excel's 15), with the formats 0 (counts), 0.0% (rates, on the fraction) and 0.0 (hours). */
 #include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
