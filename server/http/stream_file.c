@@ -125,11 +125,13 @@ void wz_send_file(wz_ctx_t *ctx, int fd, uint64_t size, const char *content_type
     req->res.status = 200;
     req->res.reason = "OK";
     req->res.content_length = (size_t)size;
-    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, content_type, strlen(content_type), 1);
+    h2o_iovec_t type = h2o_strdup(&req->pool, content_type, strlen(content_type));
+    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, type.base, type.len, 1);
     h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, H2O_STRLIT("no-store"), 1);
-    if (content_disposition != NULL)
-        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, content_disposition,
-                       strlen(content_disposition), 1);
+    if (content_disposition != NULL) { /* h2o keeps the pointer: the value must live in the request's pool */
+        h2o_iovec_t v = h2o_strdup(&req->pool, content_disposition, strlen(content_disposition));
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_DISPOSITION, v.base, v.len, 1);
+    }
     h2o_start_response(req, &s->gen);
     if (size == 0)
         h2o_send(req, NULL, 0, H2O_SEND_STATE_FINAL);

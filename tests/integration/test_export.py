@@ -275,6 +275,9 @@ class ExportMemory(ServerTestCase):
         doc = make_doc(500, seed=4)
         body = json.dumps(doc).encode()
         pid = self.server.proc.pid
+        with open(f"/proc/{pid}/maps") as f:
+            # AddressSanitizer's quarantine keeps freed memory resident: peaks mean nothing there
+            sanitized = "libasan" in f.read()
         for fmt in ("csv", "xlsx"):
             status, _, _ = self.server.request("POST", f"/api/v1/debug/export?format={fmt}&group_by=unit,month",
                                                body=body, headers={"Content-Type": "application/json"})
@@ -292,7 +295,8 @@ class ExportMemory(ServerTestCase):
             print(f"{fmt}: {len(data)} bytes, the peak grew by {grew} bytes", file=sys.stderr)
             # generous: the export's size would show up whole; 150,000 row pointers and the
             # library's buffers are a few MB
-            self.assertLess(grew, len(data) // 2, f"{fmt}: peak memory grew by {grew} for {len(data)} bytes")
+            if not sanitized:
+                self.assertLess(grew, len(data) // 2, f"{fmt}: peak memory grew by {grew} for {len(data)} bytes")
         self.assertGreater(sizes["csv"], 20 * 1024 * 1024, "the CSV is a 20 MB export")
         self.assertGreater(sizes["xlsx"], 5 * 1024 * 1024)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
