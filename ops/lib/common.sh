@@ -9,7 +9,7 @@ WZ_PACKAGES_SERVER="build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev libexpat1-dev libxlsxwriter-dev
   mariadb-server mariadb-client"
 # ...and what the tests and benchmarks add.
-WZ_PACKAGES_TEST="python3 python3-yaml clang libclang-rt-14-dev curl openssl"
+WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl"
 WZ_PACKAGES_BENCH="wrk sysbench"
 
 wz_log() { printf '%s\n' "ops: $*" >&2; }

@@ -1,6 +1,8 @@
 /* Endpoints for the test suite only (debug_endpoints=true): a statement that takes a chosen
- * time, to hold connections and requests in flight, and an echo of the parsed body. */
+ * time, to hold connections and requests in flight, an echo of the parsed body, and the
+ * statistics export of a posted result document. */
 #include "http/server.h"
+#include "stats/export.h"
 #include <stdlib.h>
 
 #define DEBUG_SLEEP_MAX_MS 60000
@@ -44,4 +46,47 @@ void wz_handle_debug_echo(wz_ctx_t *ctx)
 {
     json_t *body = ctx->body ? json_incref(ctx->body) : json_null();
     wz_send_json(ctx, 200, json_pack("{s:o}", "body", body));
+}
+
+#define DEBUG_EXPORT_REPEAT_MAX 1000
+
+/* POST /api/v1/debug/export?format=csv|xlsx&group_by=unit,month[&repeat=N]: the body is a
+ * statistics result document, answered as its export. repeat appends the rows N times (the
+ * same row objects, so a large export costs little memory to ask for: the memory test). */
+void wz_handle_debug_export(wz_ctx_t *ctx)
+{
+    char format[8], group_by[32] = "unit", repeat_s[8] = "1";
+    wz_export_format_t fmt;
+    wz_export_layout_t layout;
+    if (wz_req_query(ctx, "format", format, sizeof(format)) != 1 || wz_export_format_parse(format, &fmt) != 0) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "format must be csv or xlsx", "format");
+        return;
+    }
+    if (wz_req_query(ctx, "group_by", group_by, sizeof(group_by)) < 0 ||
+        wz_export_layout_parse(group_by, &layout) != 0) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "group_by is not a grouping", "group_by");
+        return;
+    }
+    char *end;
+    long repeat = wz_req_query(ctx, "repeat", repeat_s, sizeof(repeat_s)) < 0 ? -1 : strtol(repeat_s, &end, 10);
+    if (repeat < 1 || repeat > DEBUG_EXPORT_REPEAT_MAX || *end != '\0') {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "repeat must be 1..1000", "repeat");
+        return;
+    }
+    json_t *rows = json_object_get(ctx->body, "rows");
+    if (!json_is_array(rows)) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "the body must be {\"rows\": [...], \"totals\": {...}}", "rows");
+        return;
+    }
+    json_t *doc = json_object();
+    json_t *all = json_array();
+    for (long r = 0; r < repeat; r++)
+        json_array_extend(all, rows);
+    json_object_set_new(doc, "rows", all);
+    json_t *totals = json_object_get(ctx->body, "totals");
+    if (totals != NULL)
+        json_object_set(doc, "totals", totals);
+    char filename[128];
+    wz_export_filename("2026-11-01", "2026-12-01", fmt, filename, sizeof(filename));
+    wz_export_send(ctx, fmt, doc, &layout, filename);
 }

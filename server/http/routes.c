@@ -110,5 +110,6 @@ void wz_routes_register(wz_server_t *server)
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);
         ROUTE(WZ_METHOD_POST, "/api/v1/debug/echo", "debug.echo", wz_handle_debug_echo, WZ_ROUTE_PUBLIC);
+        ROUTE(WZ_METHOD_POST, "/api/v1/debug/export", "debug.export", wz_handle_debug_export, WZ_ROUTE_PUBLIC);
     }
 }

@@ -162,6 +162,7 @@ void wz_handle_readyz(wz_ctx_t *ctx);
 void wz_handle_metrics(wz_ctx_t *ctx);
 void wz_handle_debug_sleep(wz_ctx_t *ctx);
 void wz_handle_debug_echo(wz_ctx_t *ctx);
+void wz_handle_debug_export(wz_ctx_t *ctx); /* stats/export.h on a posted result document */
 void wz_handle_auth_login(wz_ctx_t *ctx);
 void wz_handle_auth_refresh(wz_ctx_t *ctx);
 void wz_handle_auth_logout(wz_ctx_t *ctx);
