@@ -12,29 +12,41 @@
 #define DEFAULT_HEALTH_DAYS 30
 
 const char *const wz_stats_count_names[WZ_STATS_NCOUNTS] = {
-    "received",        "dispatched", "signed",   "signed_on_time", "replied", "replied_on_time",
-    "overdue",         "returned",   "transferred", "extended",    "supervised", "reopened",
-    "rated",           "satisfied",  "basically_satisfied", "unsatisfied"};
+    "received",        "dispatched", "signed",   "signed_on_time", "replied",
+    "replied_on_time", "overdue",    "returned", "transferred",    "extended",
+    "supervised",      "reopened",   "rated",    "satisfied",      "basically_satisfied",
+    "unsatisfied"};
 
 /* rates and good counts rank higher first; counts of trouble and first-reply hours lower first */
 const wz_stats_metric_t wz_stats_metrics[] = {
-    {"reply_rate", 1},          {"on_time_reply_rate", 1},
-    {"on_time_sign_rate", 1},   {"satisfaction_rate", 1},
-    {"received", 1},            {"dispatched", 1},
-    {"signed", 1},              {"signed_on_time", 1},
-    {"replied", 1},             {"replied_on_time", 1},
-    {"overdue", 0},             {"returned", 0},
-    {"transferred", 0},         {"extended", 0},
-    {"supervised", 0},          {"reopened", 0},
-    {"rated", 1},               {"satisfied", 1},
-    {"basically_satisfied", 1}, {"unsatisfied", 0},
-    {"first_reply_hours_avg", 0}, {"first_reply_hours_median", 0},
+    {"reply_rate", 1},
+    {"on_time_reply_rate", 1},
+    {"on_time_sign_rate", 1},
+    {"satisfaction_rate", 1},
+    {"received", 1},
+    {"dispatched", 1},
+    {"signed", 1},
+    {"signed_on_time", 1},
+    {"replied", 1},
+    {"replied_on_time", 1},
+    {"overdue", 0},
+    {"returned", 0},
+    {"transferred", 0},
+    {"extended", 0},
+    {"supervised", 0},
+    {"reopened", 0},
+    {"rated", 1},
+    {"satisfied", 1},
+    {"basically_satisfied", 1},
+    {"unsatisfied", 0},
+    {"first_reply_hours_avg", 0},
+    {"first_reply_hours_median", 0},
     {"first_reply_hours_p90", 0},
 };
 const size_t wz_stats_nmetrics = sizeof(wz_stats_metrics) / sizeof(wz_stats_metrics[0]);
 
-static const char *const key_names[WZ_SK__COUNT] = {"unit", "account", "channel", "type",
-                                                    "category", "day", "week", "month"};
+static const char *const key_names[WZ_SK__COUNT] = {"unit",     "account", "channel", "type",
+                                                    "category", "day",     "week",    "month"};
 /* the same values as the tickets' ENUMs (schema/001_core.sql) */
 static const char *const types[] = {"consultation", "help", "complaint", "suggestion", "report", "praise", NULL};
 static const char *const channels[] = {"wechat_oa", "weibo", "douyin",        "toutiao", "miniprogram",
@@ -302,8 +314,8 @@ int wz_stats_ranking_parse(const char *qs, size_t len, wz_stats_params_t *p, wz_
         return -1;
     r = wz_query_get(qs, len, "level", v, sizeof(v));
     int64_t level = 0;
-    if (r != 0 && (r < 0 || v[0] == '\0' || strlen(v) > 2 || digits(v, strlen(v), &level) != 0 || level < 1 ||
-                   level > LEVEL_MAX))
+    if (r != 0 &&
+        (r < 0 || v[0] == '\0' || strlen(v) > 2 || digits(v, strlen(v), &level) != 0 || level < 1 || level > LEVEL_MAX))
         BAD("level", "level must be a depth between 1 (the root's children) and 16");
     p->level = (int)level;
     if (read_filters(qs, len, p, bad) != 0)
@@ -371,8 +383,14 @@ static const char *const key_cols[WZ_SK__COUNT] = {
     "DATE_FORMAT(r.day, '%Y-%m'), ''",
 };
 static const char *const key_group[WZ_SK__COUNT] = {
-    "r.unit_id", "r.account_id", "r.channel", "r.type", "r.category_id",
-    "r.day",     "DATE_FORMAT(r.day, '%x-W%v')", "DATE_FORMAT(r.day, '%Y-%m')",
+    "r.unit_id",
+    "r.account_id",
+    "r.channel",
+    "r.type",
+    "r.category_id",
+    "r.day",
+    "DATE_FORMAT(r.day, '%x-W%v')",
+    "DATE_FORMAT(r.day, '%Y-%m')",
 };
 
 static const char sums[] =

@@ -146,12 +146,8 @@ void wz_stats_figures_json(const wz_stats_acc_t *a, json_t *o)
 {
     for (int i = 0; i < WZ_STATS_NCOUNTS; i++)
         json_object_set_new(o, wz_stats_count_names[i], json_integer(a->c[i]));
-    static const char *const derived[] = {"reply_rate",
-                                          "on_time_reply_rate",
-                                          "on_time_sign_rate",
-                                          "satisfaction_rate",
-                                          "first_reply_hours_avg",
-                                          "first_reply_hours_median",
+    static const char *const derived[] = {"reply_rate",           "on_time_reply_rate",    "on_time_sign_rate",
+                                          "satisfaction_rate",    "first_reply_hours_avg", "first_reply_hours_median",
                                           "first_reply_hours_p90"};
     for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++)
         json_object_set_new(o, derived[i], real_or_null(metric_value(a, derived[i])));
@@ -462,9 +458,10 @@ static json_t *row_json(const asm_t *s, const group_t *g)
         case WZ_SK_UNIT: {
             const unit_t *u = unit_find(s->units, g->id[i]);
             json_object_set_new(o, "unit_id", wz_json_id(g->id[i]));
-            json_object_set_new(o, "unit_name", g->id[i] == 0 ? json_string(UNASSIGNED_NAME)
-                                                : u != NULL    ? json_string(u->name)
-                                                               : json_null());
+            json_object_set_new(o, "unit_name",
+                                g->id[i] == 0 ? json_string(UNASSIGNED_NAME)
+                                : u != NULL   ? json_string(u->name)
+                                              : json_null());
             break;
         }
         case WZ_SK_ACCOUNT:
@@ -512,9 +509,10 @@ static json_t *ranking_json(asm_t *s)
         int is_count = 0;
         for (int c = 0; c < WZ_STATS_NCOUNTS; c++)
             is_count |= strcmp(m->name, wz_stats_count_names[c]) == 0;
-        json_object_set_new(o, "value", isnan(values[i]) ? json_null()
-                                        : is_count       ? json_integer((json_int_t)values[i])
-                                                         : json_real(values[i]));
+        json_object_set_new(o, "value",
+                            isnan(values[i]) ? json_null()
+                            : is_count       ? json_integer((json_int_t)values[i])
+                                             : json_real(values[i]));
         json_array_append_new(items, o);
     }
     free(values);
@@ -587,7 +585,8 @@ void wz_stats_health_apply(json_t *items, const wz_db_result_t *rollup)
 {
     size_t i;
     json_t *o;
-    json_array_foreach(items, i, o) {
+    json_array_foreach(items, i, o)
+    {
         const char *ids = json_string_value(json_object_get(o, "account_id"));
         long long id = ids ? strtoll(ids, NULL, 10) : 0;
         int64_t received = 0, replied = 0, on_time = 0;
@@ -616,9 +615,7 @@ void wz_stats_health_apply(json_t *items, const wz_db_result_t *rollup)
             if (received > 0 && replied * WZ_HEALTH_REPLY_FLOOR_DEN < received * WZ_HEALTH_REPLY_FLOOR_NUM)
                 json_array_append_new(reasons, json_string("low_reply_rate"));
         }
-        json_object_set_new(o, "verdict", json_string(!active                    ? "exempt"
-                                                      : json_array_size(reasons) ? "fail"
-                                                                                 : "pass"));
+        json_object_set_new(o, "verdict", json_string(!active ? "exempt" : json_array_size(reasons) ? "fail" : "pass"));
         json_object_set_new(o, "reasons", reasons);
     }
 }

@@ -261,7 +261,10 @@ static void demo_units(void)
     static const struct {
         long long id;
         const char *name, *path;
-    } u[] = {{1, "市政府", "/1/"}, {3, "住建局", "/1/3/"}, {5, "东城区", "/1/5/"}, {6, "教育局", "/1/5/6/"},
+    } u[] = {{1, "市政府", "/1/"},
+             {3, "住建局", "/1/3/"},
+             {5, "东城区", "/1/5/"},
+             {6, "教育局", "/1/5/6/"},
              {7, "东华街道", "/1/5/7/"}};
     for (size_t i = 0; i < 5; i++) {
         size_t at = i * 3;
@@ -287,7 +290,8 @@ static json_t *row_of(json_t *rows, const char *unit_id)
 {
     size_t i;
     json_t *r;
-    json_array_foreach(rows, i, r) {
+    json_array_foreach(rows, i, r)
+    {
         const char *u = json_string_value(json_object_get(r, "unit_id"));
         if ((unit_id == NULL && u == NULL) || (unit_id && u && strcmp(u, unit_id) == 0))
             return r;
@@ -338,8 +342,8 @@ static void test_assemble_units(void)
     /* unit 5: a return, no tickets: every rate null, never 0 */
     json_t *u5 = row_of(rows, "5");
     CHECK_INT(count(u5, "returned"), 1);
-    static const char *const nulls[] = {"reply_rate", "on_time_reply_rate", "on_time_sign_rate", "satisfaction_rate",
-                                        "first_reply_hours_avg", "first_reply_hours_median",
+    static const char *const nulls[] = {"reply_rate",           "on_time_reply_rate",    "on_time_sign_rate",
+                                        "satisfaction_rate",    "first_reply_hours_avg", "first_reply_hours_median",
                                         "first_reply_hours_p90"};
     for (size_t i = 0; i < 7; i++)
         CHECK(json_is_null(json_object_get(u5, nulls[i])));
