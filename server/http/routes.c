@@ -107,6 +107,10 @@ void wz_routes_register(wz_server_t *server)
     /* the channel inbox's rows (admin/channel_inbox.c) */
     ROUTE(WZ_METHOD_GET, "/api/v1/channel-inbox", "channel_inbox.list", wz_handle_channel_inbox_list, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/channel-inbox/{id}/retry", "channel_inbox.retry", wz_handle_channel_inbox_retry, 0);
+    /* evaluation statistics from the rollups (http/stats.c) */
+    ROUTE(WZ_METHOD_GET, "/api/v1/stats", "stats.get", wz_handle_stats, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/stats/ranking", "stats.ranking", wz_handle_stats_ranking, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/stats/accounts/health", "stats.accounts_health", wz_handle_stats_accounts_health, 0);
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);
         ROUTE(WZ_METHOD_POST, "/api/v1/debug/echo", "debug.echo", wz_handle_debug_echo, WZ_ROUTE_PUBLIC);

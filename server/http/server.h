@@ -241,6 +241,10 @@ void wz_handle_outbox_retry(wz_ctx_t *ctx);
 void wz_handle_channel_inbox_list(wz_ctx_t *ctx);
 void wz_handle_channel_inbox_retry(wz_ctx_t *ctx);
 
+/* evaluation statistics (http/stats.c) */
+void wz_handle_stats(wz_ctx_t *ctx);
+void wz_handle_stats_ranking(wz_ctx_t *ctx);
+void wz_handle_stats_accounts_health(wz_ctx_t *ctx);
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */
 int64_t wz_path_id(wz_ctx_t *ctx, const char *name);

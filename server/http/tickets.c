@@ -207,6 +207,7 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
     memset(f, 0, sizeof(*f));
     f->supervised = -1;
     f->unassigned = -1;
+    f->merged = -1;
     f->limit = WZ_LIST_LIMIT_DEFAULT;
 #define BAD(field, msg)                                                                                                \
     do {                                                                                                               \
@@ -233,10 +234,13 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
                {"category_id", offsetof(wz_ticket_filter_t, category_id)}};
     for (size_t i = 0; i < 3; i++) {
         if ((r = wz_req_query(ctx, ids[i].name, v, sizeof(v))) != 0) {
-            int64_t id = r > 0 ? wz_parse_id(v, strlen(v)) : -1;
-            if (id < 0) {
+            /* "none": tickets without an account or a category (the statistics' drill-down) */
+            int none = r > 0 && i > 0 && strcmp(v, "none") == 0;
+            int64_t id = none ? -1 : r > 0 ? wz_parse_id(v, strlen(v)) : -1;
+            if (id < 0 && !none) {
                 char msg[64];
-                snprintf(msg, sizeof(msg), "%s must be a positive id", ids[i].name);
+                snprintf(msg, sizeof(msg), i > 0 ? "%s must be a positive id or none" : "%s must be a positive id",
+                         ids[i].name);
                 BAD(ids[i].name, msg);
             }
             *(int64_t *)((char *)f + ids[i].off) = id;
@@ -259,18 +263,24 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
             snprintf((char *)f + enums[i].off, enums[i].size, "%s", v);
         }
     }
-    static const char *const bools[] = {"supervised", "unassigned"};
-    for (size_t i = 0; i < 2; i++) {
-        if ((r = wz_req_query(ctx, bools[i], v, sizeof(v))) != 0) {
+    static const struct {
+        const char *name, *msg;
+        size_t off;
+    } bools[] = {{"supervised", "supervised must be true or false", offsetof(wz_ticket_filter_t, supervised)},
+                 {"unassigned", "unassigned must be true or false", offsetof(wz_ticket_filter_t, unassigned)},
+                 {"merged", "merged must be true or false", offsetof(wz_ticket_filter_t, merged)},
+                 {"include_descendants", "include_descendants must be true or false",
+                  offsetof(wz_ticket_filter_t, include_descendants)}};
+    for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+        if ((r = wz_req_query(ctx, bools[i].name, v, sizeof(v))) != 0) {
             int b = r > 0 && strcmp(v, "true") == 0 ? 1 : r > 0 && strcmp(v, "false") == 0 ? 0 : -1;
             if (b < 0)
-                BAD(bools[i], i == 0 ? "supervised must be true or false" : "unassigned must be true or false");
-            if (i == 0)
-                f->supervised = b;
-            else
-                f->unassigned = b;
+                BAD(bools[i].name, bools[i].msg);
+            *(int *)((char *)f + bools[i].off) = b;
         }
     }
+    if (f->include_descendants && f->unit_id == 0)
+        BAD("include_descendants", "include_descendants needs a unit_id");
     if ((r = wz_req_query(ctx, "q", f->q, sizeof(f->q))) < 0)
         BAD("q", "q is malformed or too long");
     if (r > 0) {

@@ -145,18 +145,29 @@ static void build(query_t *q, const wz_identity_t *who, const wz_ticket_filter_t
         put(q, " AND t.unit_id IS NULL");
     else if (f->unassigned == 0)
         put(q, " AND t.unit_id IS NOT NULL");
-    if (f->unit_id > 0) {
+    if (f->unit_id > 0 && f->include_descendants) { /* the unit's subtree, by its path */
+        put(q, " AND u.path LIKE CONCAT((SELECT sp.path FROM units sp WHERE sp.id = ?), '%')");
+        bind_value(q, WZ_DB_INT(f->unit_id));
+    } else if (f->unit_id > 0) {
         put(q, " AND t.unit_id = ?");
         bind_value(q, WZ_DB_INT(f->unit_id));
     }
     if (f->account_id > 0) {
         put(q, " AND t.account_id = ?");
         bind_value(q, WZ_DB_INT(f->account_id));
+    } else if (f->account_id < 0) {
+        put(q, " AND t.account_id IS NULL");
     }
     if (f->category_id > 0) {
         put(q, " AND t.category_id = ?");
         bind_value(q, WZ_DB_INT(f->category_id));
+    } else if (f->category_id < 0) {
+        put(q, " AND t.category_id IS NULL");
     }
+    if (f->merged > 0)
+        put(q, " AND t.merged_into IS NOT NULL");
+    else if (f->merged == 0)
+        put(q, " AND t.merged_into IS NULL");
     if (f->type[0]) {
         put(q, " AND t.type = ?");
         bind_value(q, WZ_DB_TEXT(f->type));

@@ -17,7 +17,10 @@ typedef enum { WZ_SORT_RECEIVED_DESC, WZ_SORT_DUE_ASC } wz_list_sort_t;
 
 typedef struct wz_ticket_filter {
     unsigned statuses; /* bit per wz_status_t; 0 = any */
-    int64_t unit_id, account_id, category_id;
+    int64_t unit_id;                 /* 0 = any */
+    int64_t account_id, category_id; /* 0 = any, -1 = none ("none": the ticket has no account/category) */
+    int include_descendants;         /* with unit_id: the unit's whole subtree */
+    int merged;                      /* -1 any, 1 only merged duplicates, 0 none of them */
     int unassigned; /* -1 any, 1 only tickets without a unit, 0 only assigned ones */
     char type[16], channel[16], light[8];
     int supervised; /* -1 any, 0, 1 */
