@@ -110,6 +110,7 @@ void wz_routes_register(wz_server_t *server)
     /* evaluation statistics from the rollups (http/stats.c) */
     ROUTE(WZ_METHOD_GET, "/api/v1/stats", "stats.get", wz_handle_stats, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/stats/ranking", "stats.ranking", wz_handle_stats_ranking, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/stats/export", "stats.export", wz_handle_stats_export, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/stats/accounts/health", "stats.accounts_health", wz_handle_stats_accounts_health, 0);
     if (server->cfg->debug_endpoints) {
         ROUTE(WZ_METHOD_GET, "/api/v1/debug/sleep", "debug.sleep", wz_handle_debug_sleep, WZ_ROUTE_PUBLIC);

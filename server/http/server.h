@@ -244,6 +244,7 @@ void wz_handle_channel_inbox_retry(wz_ctx_t *ctx);
 /* evaluation statistics (http/stats.c) */
 void wz_handle_stats(wz_ctx_t *ctx);
 void wz_handle_stats_ranking(wz_ctx_t *ctx);
+void wz_handle_stats_export(wz_ctx_t *ctx);
 void wz_handle_stats_accounts_health(wz_ctx_t *ctx);
 /* handler helpers (request.c) */
 /** A positive id from a path parameter, or -1 when absent or not one. */

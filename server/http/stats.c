@@ -5,7 +5,9 @@
  * and renders. */
 #include "http/server.h"
 #include "admin/account_health.h"
+#include "stats/export.h"
 #include "stats/fetch.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,5 +160,72 @@ void wz_handle_stats_accounts_health(wz_ctx_t *ctx)
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         health_done(h, &e);
+    }
+}
+
+/* ---- GET /stats/export: the same figures as GET /stats, as CSV or XLSX ---- */
+
+typedef struct {
+    wz_ctx_t *ctx;
+    wz_export_format_t fmt;
+    wz_export_layout_t layout;
+    char filename[128];
+} export_job_t;
+
+static void on_export_fetched(void *data, json_t *doc, const wz_db_error_t *err)
+{
+    export_job_t *j = data;
+    wz_ctx_t *ctx = j->ctx;
+    if (wz_ctx_gone(ctx)) {
+    } else if (err != NULL) {
+        wz_send_db_error(ctx, err);
+    } else if (doc == NULL) {
+        wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such unit", "unit_id");
+    } else {
+        wz_export_send(ctx, j->fmt, json_incref(doc), &j->layout, j->filename); /* answers the request */
+    }
+    wz_ctx_drop(ctx);
+    free(j);
+}
+
+void wz_handle_stats_export(wz_ctx_t *ctx)
+{
+    if (refuse_citizens(ctx))
+        return;
+    char format[8] = "", group_by[64] = "";
+    wz_export_format_t fmt;
+    if (wz_req_query(ctx, "format", format, sizeof(format)) != 1 || wz_export_format_parse(format, &fmt) != 0) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "format must be csv or xlsx", "format");
+        return;
+    }
+    size_t len;
+    const char *qs = query_string(ctx, &len);
+    wz_stats_params_t p;
+    wz_stats_bad_t bad;
+    if (wz_stats_params_parse(qs, len, &p, &bad) != 0) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, bad.message, bad.field);
+        return;
+    }
+    export_job_t *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        abort();
+    j->ctx = ctx;
+    j->fmt = fmt;
+    /* group_by was checked by the parameters' parse; absent = the totals alone */
+    if (wz_req_query(ctx, "group_by", group_by, sizeof(group_by)) == 1 &&
+        wz_export_layout_parse(group_by, &j->layout) != 0) {
+        free(j);
+        wz_send_error(ctx, WZ_ERR_VALIDATION, "group_by cannot be exported as given", "group_by");
+        return;
+    }
+    char from[WZ_STATS_DATE_MAX], to[WZ_STATS_DATE_MAX];
+    wz_stats_date_format(p.from, from);
+    wz_stats_date_format(p.to, to);
+    wz_export_filename(from, to, fmt, j->filename, sizeof(j->filename));
+    wz_ctx_hold(ctx);
+    int ret = wz_stats_fetch(ctx->worker->db, &p, &ctx->who, on_export_fetched, j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        on_export_fetched(j, NULL, &e);
     }
 }
