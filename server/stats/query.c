@@ -399,20 +399,43 @@ static const char sums[] =
     "SUM(r.supervised), SUM(r.reopened), SUM(r.rated), SUM(r.satisfied), SUM(r.basically_satisfied), "
     "SUM(r.unsatisfied), SUM(r.reply_count), SUM(r.reply_minutes)";
 
+/* Whether the (day, unit) grain (stats_rollup_unit, stats_reply_hist_unit) answers: no account,
+ * channel, type or category in the keys or the filters, and a scope that needs no account (a
+ * subtree role's scope takes an unassigned ticket by its account's unit, which that grain does
+ * not keep). It reads days x units rows instead of every combination that had tickets. */
+static int unit_grain(const wz_stats_params_t *p, const wz_identity_t *who)
+{
+    for (int i = 0; i < p->nkeys; i++)
+        if (p->keys[i] == WZ_SK_ACCOUNT || p->keys[i] == WZ_SK_CHANNEL || p->keys[i] == WZ_SK_TYPE ||
+            p->keys[i] == WZ_SK_CATEGORY)
+            return 0;
+    if (p->account_id > 0 || p->category_id > 0 || p->channel[0] || p->type[0])
+        return 0;
+    return who->role == WZ_ROLE_ADMIN || who->role == WZ_ROLE_STAFF || who->role == WZ_ROLE_REVIEWER;
+}
+
 void wz_stats_build(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path, int hist,
                     wz_stats_stmt_t *st)
 {
     memset(st, 0, sizeof(*st));
+    int coarse = unit_grain(p, who);
     put(st, "SELECT ");
     for (int i = 0; i < p->nkeys; i++) {
         put(st, key_cols[p->keys[i]]);
         put(st, ", ");
     }
     put(st, hist ? "CAST(r.bucket AS SIGNED), SUM(r.n)" : sums);
-    put(st, hist ? " FROM stats_reply_hist r" : " FROM stats_rollup r");
-    put(st, " LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN accounts a ON a.id = r.account_id "
-            "LEFT JOIN units au ON au.id = a.unit_id LEFT JOIN categories c ON c.id = r.category_id "
-            "WHERE r.day >= ? AND r.day < ?");
+    if (coarse)
+        put(st, hist ? " FROM stats_reply_hist_unit r LEFT JOIN units u ON u.id = r.unit_id WHERE r.day >= ? "
+                       "AND r.day < ?"
+                     : " FROM stats_rollup_unit r LEFT JOIN units u ON u.id = r.unit_id WHERE r.day >= ? "
+                       "AND r.day < ?");
+    else
+        put(st, hist ? " FROM stats_reply_hist r" : " FROM stats_rollup r");
+    if (!coarse)
+        put(st, " LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN accounts a ON a.id = r.account_id "
+                "LEFT JOIN units au ON au.id = a.unit_id LEFT JOIN categories c ON c.id = r.category_id "
+                "WHERE r.day >= ? AND r.day < ?");
     wz_stats_date_format(p->from, st->from);
     wz_stats_date_format(p->to, st->to);
     bind_value(st, WZ_DB_TEXT(st->from));
