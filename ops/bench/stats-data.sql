@@ -5,7 +5,7 @@
 -- 500,000 by multi-row INSERT ... SELECT (never one request at a time). Their facts and the
 -- rollups are then computed the way docs/metrics.md defines them, in bulk: what the catch-up job
 -- would have written had the tickets come one by one (the benchmark measures reads, not the job).
--- Usage: mariadb -D <db> -e "SET @tickets = 10000000, @end = UTC_TIMESTAMP(); SOURCE stats-data.sql"
+-- Usage: { echo "SET @tickets = 10000000, @end = UTC_TIMESTAMP();"; cat stats-data.sql; } | mariadb -D <db>
 
 INSERT INTO units (parent_id, code, name, kind, region, path)
 SELECT IF(seq % 2, 5, 8), CONCAT('bench-town-', seq), CONCAT('基准乡镇', seq), 'township',

@@ -252,8 +252,9 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
         size_t off, size;
     } enums[] = {{"type", types, offsetof(wz_ticket_filter_t, type), sizeof(f->type)},
                  {"channel", channels, offsetof(wz_ticket_filter_t, channel), sizeof(f->channel)},
-                 {"sla_light", lights, offsetof(wz_ticket_filter_t, light), sizeof(f->light)}};
-    for (size_t i = 0; i < 3; i++) {
+                 {"sla_light", lights, offsetof(wz_ticket_filter_t, light), sizeof(f->light)},
+                 {"figure", wz_ticket_figures, offsetof(wz_ticket_filter_t, figure), sizeof(f->figure)}};
+    for (size_t i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
         if ((r = wz_req_query(ctx, enums[i].name, v, sizeof(v))) != 0) {
             if (r < 0 || !one_of(v, enums[i].allowed)) {
                 char msg[64];

@@ -24,6 +24,34 @@ void wz_cursor_encode(wz_list_sort_t sort, const char *key, int64_t id, char out
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+
+/* a figure of docs/metrics.md as a condition on the ticket (the holder's view, as the facts) */
+static const struct {
+    const char *name, *cond;
+} figure_conds[] = {
+    {"received", "1 = 1"},
+    {"dispatched", "t.unit_id IS NOT NULL AND t.dispatched_at IS NOT NULL"},
+    {"signed", "t.unit_id IS NOT NULL AND t.signed_at IS NOT NULL"},
+    {"signed_on_time", "t.unit_id IS NOT NULL AND t.signed_at <= t.sign_due_at"},
+    {"replied", "t.replied_at IS NOT NULL"},
+    {"replied_on_time", "t.replied_at <= t.reply_due_at"},
+    {"overdue", "EXISTS (SELECT 1 FROM ticket_events fe WHERE fe.ticket_id = t.id AND fe.action = 'sla_breach')"},
+    {"extended", "t.extended = 1"},
+    {"supervised", "t.supervised = 1"},
+    {"reopened", "t.reopened_count > 0"},
+    {"rated", "EXISTS (SELECT 1 FROM ratings fr WHERE fr.ticket_id = t.id)"},
+    {"satisfied", "(SELECT fr.satisfaction FROM ratings fr WHERE fr.ticket_id = t.id ORDER BY fr.round DESC LIMIT 1) "
+                  "= 'satisfied'"},
+    {"basically_satisfied", "(SELECT fr.satisfaction FROM ratings fr WHERE fr.ticket_id = t.id ORDER BY fr.round "
+                            "DESC LIMIT 1) = 'basically_satisfied'"},
+    {"unsatisfied", "(SELECT fr.satisfaction FROM ratings fr WHERE fr.ticket_id = t.id ORDER BY fr.round DESC LIMIT "
+                    "1) = 'unsatisfied'"},
+};
+
+const char *const wz_ticket_figures[] = {"received",  "dispatched", "signed",   "signed_on_time", "replied",
+                                         "replied_on_time", "overdue", "extended", "supervised", "reopened",
+                                         "rated",     "satisfied",  "basically_satisfied", "unsatisfied", NULL};
+
 static int key_valid(const char *k, size_t n)
 {
     /* YYYY-MM-DD HH:MM:SS.ffffff */
@@ -168,6 +196,12 @@ static void build(query_t *q, const wz_identity_t *who, const wz_ticket_filter_t
         put(q, " AND t.merged_into IS NOT NULL");
     else if (f->merged == 0)
         put(q, " AND t.merged_into IS NULL");
+    for (size_t i = 0; f->figure[0] && i < sizeof(figure_conds) / sizeof(figure_conds[0]); i++) {
+        if (strcmp(figure_conds[i].name, f->figure) == 0) { /* merged duplicates count for nothing */
+            put(q, " AND t.merged_into IS NULL AND ");
+            put(q, figure_conds[i].cond);
+        }
+    }
     if (f->type[0]) {
         put(q, " AND t.type = ?");
         bind_value(q, WZ_DB_TEXT(f->type));

@@ -23,6 +23,9 @@ typedef struct wz_ticket_filter {
     int merged;                      /* -1 any, 1 only merged duplicates, 0 none of them */
     int unassigned; /* -1 any, 1 only tickets without a unit, 0 only assigned ones */
     char type[16], channel[16], light[8];
+    /* a statistics figure (docs/metrics.md): only the tickets that count for it, so a row's
+     * drill-down plus figure=replied lists exactly its replied tickets; "" = any */
+    char figure[24];
     int supervised; /* -1 any, 0, 1 */
     char q[4 * WZ_LIST_Q_MAX + 1];
     int64_t received_from, received_to; /* UTC seconds, 0 = open */
@@ -33,6 +36,10 @@ typedef struct wz_ticket_filter {
     char cursor_key[32]; /* "YYYY-MM-DD HH:MM:SS.ffffff" */
     int64_t cursor_id;
 } wz_ticket_filter_t;
+
+/** The figures GET /tickets?figure= takes (NULL-terminated): the per-ticket counts of
+ * docs/metrics.md; returned and transferred count acts, not tickets, and are not among them. */
+extern const char *const wz_ticket_figures[];
 
 /** Encodes a page position as an opaque cursor (base64url). */
 void wz_cursor_encode(wz_list_sort_t sort, const char *key, int64_t id, char out[WZ_CURSOR_MAX]);

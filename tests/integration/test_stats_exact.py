@@ -280,6 +280,23 @@ class StatsExact(ServerTestCase):
                 self.assertEqual(row[name], want.get(name, 0), (unit, name))
             self.assertEqual(row["reply_rate"],
                              want["replied"] / want["received"] if want.get("received") else None, unit)
+        # every count links to its tickets: the row's drill-down plus figure=<count>
+        import urllib.parse
+        for unit, row in got.items():
+            for name in COUNTS:
+                if name in ("returned", "transferred"):  # acts at a unit, not tickets it holds
+                    continue
+                params = dict(row["drilldown"], figure=name, limit="200")
+                listed, cursor = 0, None
+                while True:
+                    q2 = urllib.parse.urlencode(dict(params, **({"cursor": cursor} if cursor else {})))
+                    s, _, page = self.server.json("GET", f"/api/v1/tickets?{q2}", None, self.users["admin"])
+                    self.assertEqual(s, 200, page)
+                    listed += len(page["items"])
+                    cursor = page["next_cursor"]
+                    if not cursor:
+                        break
+                self.assertEqual(listed, row[name], (unit, name, params))
         total = sum(c.get("received", 0) for c in units.values())
         self.assertEqual(doc["totals"]["received"], total)
         # the same figures as a spreadsheet, read back
