@@ -55,34 +55,35 @@ static void fetch(wz_ctx_t *ctx, const wz_stats_params_t *p)
     }
 }
 
-void wz_handle_stats(wz_ctx_t *ctx)
+typedef int (*params_parse_fn)(const char *qs, size_t len, wz_stats_params_t *p, wz_stats_bad_t *bad);
+
+/* the caller may read statistics and the query string parses; else answered (403 / 422), -1 */
+static int read_params(wz_ctx_t *ctx, params_parse_fn parse, wz_stats_params_t *p)
 {
     if (refuse_citizens(ctx))
-        return;
+        return -1;
     size_t len;
     const char *qs = query_string(ctx, &len);
-    wz_stats_params_t p;
     wz_stats_bad_t bad;
-    if (wz_stats_params_parse(qs, len, &p, &bad) != 0) {
+    if (parse(qs, len, p, &bad) != 0) {
         wz_send_error(ctx, WZ_ERR_VALIDATION, bad.message, bad.field);
-        return;
+        return -1;
     }
-    fetch(ctx, &p);
+    return 0;
+}
+
+void wz_handle_stats(wz_ctx_t *ctx)
+{
+    wz_stats_params_t p;
+    if (read_params(ctx, wz_stats_params_parse, &p) == 0)
+        fetch(ctx, &p);
 }
 
 void wz_handle_stats_ranking(wz_ctx_t *ctx)
 {
-    if (refuse_citizens(ctx))
-        return;
-    size_t len;
-    const char *qs = query_string(ctx, &len);
     wz_stats_params_t p;
-    wz_stats_bad_t bad;
-    if (wz_stats_ranking_parse(qs, len, &p, &bad) != 0) {
-        wz_send_error(ctx, WZ_ERR_VALIDATION, bad.message, bad.field);
-        return;
-    }
-    fetch(ctx, &p);
+    if (read_params(ctx, wz_stats_ranking_parse, &p) == 0)
+        fetch(ctx, &p);
 }
 
 /* ---- the accounts' health: the admin read, then the period's rates, then the verdict ---- */
@@ -190,20 +191,13 @@ static void on_export_fetched(void *data, json_t *doc, const wz_db_error_t *err)
 
 void wz_handle_stats_export(wz_ctx_t *ctx)
 {
-    if (refuse_citizens(ctx))
+    wz_stats_params_t p;
+    if (read_params(ctx, wz_stats_params_parse, &p) != 0)
         return;
     char format[8] = "", group_by[64] = "";
     wz_export_format_t fmt;
     if (wz_req_query(ctx, "format", format, sizeof(format)) != 1 || wz_export_format_parse(format, &fmt) != 0) {
         wz_send_error(ctx, WZ_ERR_VALIDATION, "format must be csv or xlsx", "format");
-        return;
-    }
-    size_t len;
-    const char *qs = query_string(ctx, &len);
-    wz_stats_params_t p;
-    wz_stats_bad_t bad;
-    if (wz_stats_params_parse(qs, len, &p, &bad) != 0) {
-        wz_send_error(ctx, WZ_ERR_VALIDATION, bad.message, bad.field);
         return;
     }
     export_job_t *j = calloc(1, sizeof(*j));
