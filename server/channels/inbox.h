@@ -15,7 +15,8 @@
  * (account, external id), a follow-up by (ticket, external id), and a claim is a committed
  * lease (a row lock would be node-local on Galera). A sender's messages are processed in the
  * order they arrived: a row waits while an earlier row of the same sender is unprocessed, and
- * finishing a row starts the sender's next one. Rows that fail are retried with backoff and,
+ * finishing a row starts the sender's next one. (Only committed rows are seen: two messages of
+ * one sender committed within the same few milliseconds on two loops may both open a ticket.) Rows that fail are retried with backoff and,
  * after channels.inbox_max_attempts, set aside as failed (outcome 'failed', last_error). */
 #include "channels/inbound.h"
 #include "db/db.h"
