@@ -281,6 +281,10 @@ static size_t targets(const asm_t *s, int64_t u, const char *path, int64_t *out,
         out[0] = u;
         return 1;
     }
+    if (path == NULL || path[0] == '\0') { /* the statements leave it to the units list */
+        const unit_t *x = unit_find(s->units, u);
+        path = x != NULL ? x->path : "";
+    }
     size_t n = 0;
     const char *c = path;
     while (*c == '/' && c[1] != '\0' && n < max) {
