@@ -241,7 +241,7 @@ uint64_t wz_wechat_token_keep_ms(long expires_in)
     return (uint64_t)keep * 1000;
 }
 
-static size_t base_len(const char *base)
+size_t wz_outbound_base_len(const char *base)
 {
     size_t n = strlen(base);
     while (n > 0 && base[n - 1] == '/')
@@ -252,7 +252,7 @@ static size_t base_len(const char *base)
 char *wz_wechat_token_url(const char *base, const char *appid, const char *secret)
 {
     char *a = wz_http_escape(appid), *s = wz_http_escape(secret);
-    size_t blen = base_len(base), n = blen + strlen(a) + strlen(s) + 80;
+    size_t blen = wz_outbound_base_len(base), n = blen + strlen(a) + strlen(s) + 80;
     char *url = malloc(n);
     if (url == NULL)
         abort();
@@ -265,7 +265,7 @@ char *wz_wechat_token_url(const char *base, const char *appid, const char *secre
 char *wz_wechat_api_url(const char *base, const char *path, const char *token)
 {
     char *t = wz_http_escape(token);
-    size_t blen = base_len(base), n = blen + strlen(path) + strlen(t) + 32;
+    size_t blen = wz_outbound_base_len(base), n = blen + strlen(path) + strlen(t) + 32;
     char *url = malloc(n);
     if (url == NULL)
         abort();
@@ -274,7 +274,7 @@ char *wz_wechat_api_url(const char *base, const char *path, const char *token)
     return url;
 }
 
-static char *dump(json_t *doc)
+char *wz_outbound_json(json_t *doc)
 {
     char *s = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
@@ -285,7 +285,7 @@ static char *dump(json_t *doc)
 
 char *wz_wechat_custom_text_body(const char *openid, const char *text)
 {
-    return dump(json_pack("{s:s, s:s, s:{s:s}}", "touser", openid, "msgtype", "text", "text", "content", text));
+    return wz_outbound_json(json_pack("{s:s, s:s, s:{s:s}}", "touser", openid, "msgtype", "text", "text", "content", text));
 }
 
 char *wz_wechat_template_body(const char *openid, const char *template_id, const char *page, const char *number,
@@ -303,7 +303,7 @@ char *wz_wechat_template_body(const char *openid, const char *template_id, const
     free(thing);
     if (page != NULL && page[0] != '\0')
         json_object_set_new(doc, "page", json_string(page));
-    return dump(doc);
+    return wz_outbound_json(doc);
 }
 
 /* ---- hooks ---- */

@@ -18,6 +18,7 @@
  * Templates are chosen by the government's operators; ours must have the fields
  * character_string1 (the ticket number), thing2 (a summary, at most 20 characters) and time3
  * (when it was said), which the platform's library templates such as 留言回复通知 offer. */
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,5 +93,10 @@ typedef enum { WZ_HOOK_ANSWER_DELIVERED, WZ_HOOK_ANSWER_RETRY, WZ_HOOK_ANSWER_PE
 
 /** 2xx delivered; 408, 429, 5xx and no answer retry; any other status is permanent. */
 wz_hook_answer_t wz_hook_answer_class(long status, const char *transport_error);
+
+/** The length of a configured API base without its trailing slashes (a path is appended). */
+size_t wz_outbound_base_len(const char *base);
+/** A request body: doc (stolen) as compact JSON, malloc'd. */
+char *wz_outbound_json(json_t *doc);
 
 #endif

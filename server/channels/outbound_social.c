@@ -18,23 +18,6 @@ __attribute__((format(printf, 3, 4))) static void set_msg(char *msg, size_t msgl
     va_end(ap);
 }
 
-static size_t base_len(const char *base)
-{
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    return n;
-}
-
-static char *dump(json_t *doc)
-{
-    char *s = json_dumps(doc, JSON_COMPACT);
-    json_decref(doc);
-    if (s == NULL)
-        abort();
-    return s;
-}
-
 /* a code given as a number, or as a string of digits (Weibo sends both) */
 static int code_of(const json_t *v, long *out)
 {
@@ -86,7 +69,7 @@ int wz_weibo_uid_ok(const char *s)
 
 char *wz_weibo_reply_url(const char *base)
 {
-    size_t blen = base_len(base), n = blen + sizeof(WZ_WEIBO_REPLY_PATH);
+    size_t blen = wz_outbound_base_len(base), n = blen + sizeof(WZ_WEIBO_REPLY_PATH);
     char *url = malloc(n);
     if (url == NULL)
         abort();
@@ -97,7 +80,7 @@ char *wz_weibo_reply_url(const char *base)
 char *wz_weibo_reply_body(const char *token, const char *receiver_uid, const char *text)
 {
     char *cut = wz_outbound_prefix_chars(text, WZ_WEIBO_TEXT_MAX_CHARS);
-    char *data = dump(json_pack("{s:s}", "text", cut));
+    char *data = wz_outbound_json(json_pack("{s:s}", "text", cut));
     free(cut);
     char *t = wz_http_escape(token), *d = wz_http_escape(data), *r = wz_http_escape(receiver_uid);
     free(data);
@@ -185,7 +168,7 @@ wz_social_class_t wz_weibo_classify(long http_status, const char *transport_erro
 char *wz_bytedance_send_url(const char *base, const char *account_open_id)
 {
     char *o = wz_http_escape(account_open_id);
-    size_t blen = base_len(base), n = blen + sizeof(WZ_BYTEDANCE_SEND_PATH) + strlen(o) + 16;
+    size_t blen = wz_outbound_base_len(base), n = blen + sizeof(WZ_BYTEDANCE_SEND_PATH) + strlen(o) + 16;
     char *url = malloc(n);
     if (url == NULL)
         abort();
@@ -205,7 +188,7 @@ char *wz_bytedance_send_body(const char *to_user, const char *conversation_id, c
         abort();
     if (msg_id != NULL && msg_id[0] != '\0')
         json_object_set_new(doc, "msg_id", json_string(msg_id));
-    return dump(doc);
+    return wz_outbound_json(doc);
 }
 
 /* the first non-zero code of the answer, with its description */
