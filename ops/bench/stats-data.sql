@@ -5,7 +5,10 @@
 -- 500,000 by multi-row INSERT ... SELECT (never one request at a time). Their facts and the
 -- rollups are then computed the way docs/metrics.md defines them, in bulk: what the catch-up job
 -- would have written had the tickets come one by one (the benchmark measures reads, not the job).
--- Usage: { echo "SET @tickets = 10000000, @end = UTC_TIMESTAMP();"; cat stats-data.sql; } | mariadb -D <db>
+-- The coarse grains follow from ops/bench/stats-coarse.sql (ops/bench/stats pipes both).
+-- A unit's tickets vary in type, category and channel independently of the unit (seq DIV
+-- @nunits steps through them), so the full grain has the combinations real data has.
+-- Usage: { echo "SET @tickets = 10000000, @end = UTC_TIMESTAMP();"; cat stats-data.sql stats-coarse.sql; } | mariadb -D <db>
 
 INSERT INTO units (parent_id, code, name, kind, region, path)
 SELECT IF(seq % 2, 5, 8), CONCAT('bench-town-', seq), CONCAT('基准乡镇', seq), 'township',
@@ -42,9 +45,9 @@ BEGIN
                          priority, received_at, promised_reply_at, dispatch_due_at, dispatched_at, sign_due_at,
                          signed_at, reply_due_at, replied_at, closed_at, supervised, extended, reopened_count)
     SELECT CONCAT('BENCH', LPAD(done + s.seq, 10, '0')),
-           ELT(1 + (s.seq % 6), 'consultation', 'help', 'complaint', 'suggestion', 'report', 'praise'),
-           1 + (u.n * 3 + s.seq % 2) % 12, '基准工单', '基准工单内容',
-           IF(s.seq % 5 = 0, 'miniprogram', u.platform), IF(s.seq % 5 = 0, 3, u.account),
+           ELT(1 + (s.seq DIV @nunits) % 6, 'consultation', 'help', 'complaint', 'suggestion', 'report', 'praise'),
+           1 + (u.n * 3 + (s.seq DIV @nunits) * 7) % 12, '基准工单', '基准工单内容',
+           IF((s.seq DIV @nunits) % 5 = 2, 'miniprogram', u.platform), IF((s.seq DIV @nunits) % 5 = 2, 3, u.account),
            ELT(1 + LEAST(s.seq % 10, 5), 'new', 'dispatched', 'accepted', 'replied', 'closed', 'closed'),
            IF(s.seq % 10 = 0, NULL, u.id), 'normal',
            FROM_UNIXTIME(@start + (done + s.seq) * @span DIV total),
@@ -77,17 +80,17 @@ FROM tickets WHERE number LIKE 'BENCH%' AND status = 'closed';
 
 -- the facts, as docs/metrics.md defines them (no moves: the generated tickets were never
 -- returned or transferred), and the rollups summed from them
-INSERT INTO stats_facts (ticket_id, unit_id, day, account_id, channel, type, category_id, received, dispatched,
+INSERT INTO stats_facts (ticket_id, unit_id, scope_unit_id, day, account_id, channel, type, category_id, received, dispatched,
                          signed, signed_on_time, replied, replied_on_time, overdue, returned, transferred, extended,
                          supervised, reopened, rated, satisfied, basically_satisfied, unsatisfied, reply_minutes)
-SELECT t.id, COALESCE(t.unit_id, 0), DATE(t.received_at + INTERVAL 8 HOUR), COALESCE(t.account_id, 0), t.channel,
+SELECT t.id, COALESCE(t.unit_id, 0), COALESCE(t.unit_id, a.unit_id, 0), DATE(t.received_at + INTERVAL 8 HOUR), COALESCE(t.account_id, 0), t.channel,
        t.type, COALESCE(t.category_id, 0), 1, t.unit_id IS NOT NULL AND t.dispatched_at IS NOT NULL,
        t.unit_id IS NOT NULL AND t.signed_at IS NOT NULL, COALESCE(t.signed_at <= t.sign_due_at, 0),
        t.replied_at IS NOT NULL, COALESCE(t.replied_at <= t.reply_due_at, 0), 0, 0, 0, t.extended, t.supervised,
        t.reopened_count > 0, r.ticket_id IS NOT NULL, COALESCE(r.satisfaction = 'satisfied', 0),
        COALESCE(r.satisfaction = 'basically_satisfied', 0), COALESCE(r.satisfaction = 'unsatisfied', 0),
        IF(t.replied_at IS NULL, NULL, TIMESTAMPDIFF(MINUTE, t.received_at, t.replied_at) DIV 3)
-FROM tickets t LEFT JOIN ratings r ON r.ticket_id = t.id
+FROM tickets t LEFT JOIN ratings r ON r.ticket_id = t.id LEFT JOIN accounts a ON a.id = t.account_id
 WHERE t.number LIKE 'BENCH%';
 
 INSERT INTO stats_rollup (day, unit_id, account_id, channel, type, category_id, received, dispatched, signed,
@@ -114,14 +117,5 @@ FROM stats_facts WHERE reply_minutes IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 ON DUPLICATE KEY UPDATE n = stats_reply_hist.n + VALUES(n);
 
--- the (day, unit) grain
-INSERT INTO stats_rollup_unit (day, unit_id, received, dispatched, signed, signed_on_time, replied, replied_on_time,
-                               overdue, returned, transferred, extended, supervised, reopened, rated, satisfied,
-                               basically_satisfied, unsatisfied, reply_count, reply_minutes)
-SELECT day, unit_id, SUM(received), SUM(dispatched), SUM(signed), SUM(signed_on_time), SUM(replied),
-       SUM(replied_on_time), SUM(overdue), SUM(returned), SUM(transferred), SUM(extended), SUM(supervised),
-       SUM(reopened), SUM(rated), SUM(satisfied), SUM(basically_satisfied), SUM(unsatisfied), SUM(reply_count),
-       SUM(reply_minutes)
-FROM stats_rollup GROUP BY day, unit_id;
-INSERT INTO stats_reply_hist_unit (day, unit_id, bucket, n)
-SELECT day, unit_id, bucket, SUM(n) FROM stats_reply_hist GROUP BY day, unit_id, bucket;
+-- the coarse grains: ops/bench/stats-coarse.sql, over every day
+SET @since = '1970-01-01';

@@ -56,7 +56,7 @@ wz_db_init() {
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
   [ -d "$dir/mysql/mysql" ] && return 1
-  mkdir -p "$dir/mysql"
+  mkdir -p "$dir/mysql" "$dir/tmp"
   local user_line=""
   [ "$(id -u)" -eq 0 ] && user_line="user=root"
   # --defaults-file skips Debian's conf.d, so the charset must be set here or 4-byte
@@ -67,6 +67,9 @@ $user_line
 datadir=$dir/mysql
 socket=$dir/mysql.sock
 pid-file=$dir/mariadbd.pid
+# its own temporary files (big GROUP BYs spill to disk) beside its data: another program
+# cleaning /tmp cannot pull them away mid-statement (seen: "Error on delete of '/tmp/#sql-temptable")
+tmpdir=$dir/tmp
 log-error=$dir/mariadbd.err
 skip-networking
 skip-name-resolve

@@ -53,3 +53,24 @@ int wz_stats_quantile_bucket(const int64_t *counts, int n, double q)
     }
     return n - 1;
 }
+
+int wz_stats_hist_unpack(const void *packed, size_t len, int64_t *counts)
+{
+    if (len != WZ_STATS_HIST_BYTES)
+        return -1;
+    const unsigned char *b = packed;
+    for (int i = 0; i < WZ_STATS_BUCKETS; i++, b += 4)
+        counts[i] += (int64_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+    return 0;
+}
+
+void wz_stats_hist_pack(const int64_t *counts, unsigned char *out)
+{
+    for (int i = 0; i < WZ_STATS_BUCKETS; i++, out += 4) {
+        uint32_t v = (uint32_t)counts[i];
+        out[0] = (unsigned char)(v >> 24);
+        out[1] = (unsigned char)(v >> 16);
+        out[2] = (unsigned char)(v >> 8);
+        out[3] = (unsigned char)v;
+    }
+}

@@ -25,6 +25,7 @@ static wz_stats_fact_t *fact_of(wz_stats_fact_t *out, size_t *n, size_t max, con
     wz_stats_fact_t *f = &out[(*n)++];
     *f = *base;
     f->unit_id = unit;
+    f->scope_unit_id = unit > 0 ? unit : base->scope_unit_id;
     return f;
 }
 
@@ -41,6 +42,7 @@ size_t wz_stats_facts(const wz_stats_ticket_t *t, const wz_stats_move_t *moves, 
     snprintf(base.channel, sizeof(base.channel), "%s", t->channel);
     snprintf(base.type, sizeof(base.type), "%s", t->type);
     base.reply_minutes = -1;
+    base.scope_unit_id = t->account_unit_id;
 
     /* the holder first: its row carries the ticket */
     size_t n = 0;
@@ -96,7 +98,7 @@ size_t wz_stats_facts(const wz_stats_ticket_t *t, const wz_stats_move_t *moves, 
 
 int wz_stats_fact_equal(const wz_stats_fact_t *a, const wz_stats_fact_t *b)
 {
-    return a->unit_id == b->unit_id && a->day == b->day && a->account_id == b->account_id &&
+    return a->unit_id == b->unit_id && a->scope_unit_id == b->scope_unit_id && a->day == b->day && a->account_id == b->account_id &&
            a->category_id == b->category_id && strcmp(a->channel, b->channel) == 0 &&
            strcmp(a->type, b->type) == 0 && memcmp(a->counts, b->counts, sizeof(a->counts)) == 0 &&
            a->reply_minutes == b->reply_minutes;

@@ -41,6 +41,7 @@ typedef struct wz_stats_ticket {
     int64_t id;
     int64_t received_at; /* UTC seconds */
     int64_t unit_id, account_id, category_id; /* 0 = none */
+    int64_t account_unit_id;                  /* the account's unit; 0 = none */
     char channel[16], type[16];
     int64_t replied_at; /* the first published reply, UTC seconds; 0 = none */
     /* compared by the database at full precision: dispatched_at / signed_at set, and
@@ -58,6 +59,9 @@ typedef struct wz_stats_move {
 
 typedef struct wz_stats_fact {
     int64_t unit_id;
+    /* whose subtree sees the fact: the unit, or for the row of a ticket no unit holds, its
+     * account's unit (GET /tickets's scope rule); 0 = admins only */
+    int64_t scope_unit_id;
     int32_t day; /* received, Asia/Shanghai, days since 1970-01-01 */
     int64_t account_id, category_id;
     char channel[16], type[16];

@@ -1,6 +1,7 @@
 /* Running the statistics' statements (stats/fetch.h): the units when the answer needs them
- * (names, paths, the scope check of unit_id), then the rollup, then the histogram, each one
- * asynchronous statement; the answer is assembled from their rows (stats/result.c). */
+ * (names, paths, the scope check of unit_id), then the parts wz_stats_plan names (counts and
+ * histograms at the coarsest grain that answers), each one asynchronous statement whose rows
+ * are added to the answer as they arrive (stats/result.c). */
 #include "stats/fetch.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +15,10 @@ typedef struct {
     void *data;
     wz_stats_units_t *units;
     char unit_path[WZ_UNIT_PATH_MAX];
-    wz_stats_stmt_t st; /* the statement running now: its text must live until it completes */
-    /* the rollup's rows, copied: results are valid only during their callback */
-    wz_db_result_t rollup;
+    wz_stats_part_t parts[WZ_STATS_PARTS_MAX];
+    size_t nparts, next;
+    wz_stats_asm_t *asm_; /* the answer, fed by each part's rows as they arrive */
+    wz_stats_stmt_t st;   /* the statement running now: its text must live until it completes */
 } job_t;
 
 static void finish(job_t *j, json_t *doc, const wz_db_error_t *err)
@@ -24,72 +26,51 @@ static void finish(job_t *j, json_t *doc, const wz_db_error_t *err)
     j->cb(j->data, doc, err);
     json_decref(doc);
     wz_stats_units_free(j->units);
-    for (size_t i = 0; i < j->rollup.nrows * j->rollup.ncols; i++)
-        if (j->rollup.cells[i].type == WZ_DB_T_TEXT)
-            free((void *)j->rollup.cells[i].u.s.p);
-    free(j->rollup.cells);
     free(j);
 }
 
-static void fail(job_t *j, int code)
+static void fail(job_t *j, const wz_db_error_t *err)
 {
-    wz_db_error_t e = {.code = code};
-    finish(j, NULL, &e);
+    if (j->asm_ != NULL)
+        json_decref(wz_stats_asm_finish(j->asm_));
+    finish(j, NULL, err);
 }
 
-/* a result's cells, copied (the texts too) */
-static void copy_result(wz_db_result_t *dst, const wz_db_result_t *src)
-{
-    memset(dst, 0, sizeof(*dst));
-    dst->nrows = src->nrows;
-    dst->ncols = src->ncols;
-    size_t n = src->nrows * src->ncols;
-    dst->cells = calloc(n == 0 ? 1 : n, sizeof(wz_db_value_t));
-    if (dst->cells == NULL)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        dst->cells[i] = src->cells[i];
-        if (src->cells[i].type == WZ_DB_T_TEXT) {
-            char *t = malloc(src->cells[i].u.s.len + 1);
-            if (t == NULL)
-                abort();
-            memcpy(t, src->cells[i].u.s.p, src->cells[i].u.s.len);
-            t[src->cells[i].u.s.len] = '\0';
-            dst->cells[i].u.s.p = t;
-        }
-    }
-}
+static void run_part(job_t *j);
 
-static void on_hist(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+static void on_part(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     job_t *j = data;
     if (err != NULL) {
-        finish(j, NULL, err);
+        fail(j, err);
         return;
     }
-    finish(j, wz_stats_assemble(&j->p, &j->who, j->units, &j->rollup, res), NULL);
-}
-
-static void on_rollup(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
-{
-    job_t *j = data;
-    if (err != NULL) {
-        finish(j, NULL, err);
+    wz_stats_asm_add(j->asm_, res, wz_stats_part_rows(&j->parts[j->next - 1]));
+    if (j->next == j->nparts) {
+        json_t *doc = wz_stats_asm_finish(j->asm_);
+        j->asm_ = NULL;
+        finish(j, doc, NULL);
         return;
     }
-    copy_result(&j->rollup, res);
-    wz_stats_build(&j->p, &j->who, j->p.unit_id > 0 ? j->unit_path : NULL, 1, &j->st);
-    int ret = wz_db_run(j->pool, j->st.sql, j->st.p, j->st.np, on_hist, j);
-    if (ret != WZ_DB_OK)
-        fail(j, ret);
+    run_part(j);
 }
 
-static void run_rollup(job_t *j)
+static void run_part(job_t *j)
 {
-    wz_stats_build(&j->p, &j->who, j->p.unit_id > 0 ? j->unit_path : NULL, 0, &j->st);
-    int ret = wz_db_run(j->pool, j->st.sql, j->st.p, j->st.np, on_rollup, j);
-    if (ret != WZ_DB_OK)
-        fail(j, ret);
+    const wz_stats_part_t *part = &j->parts[j->next++];
+    wz_stats_build_part(&j->p, &j->who, j->p.unit_id > 0 ? j->unit_path : NULL, part, &j->st);
+    int ret = wz_db_run(j->pool, j->st.sql, j->st.p, j->st.np, on_part, j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        fail(j, &e);
+    }
+}
+
+static void start_parts(job_t *j)
+{
+    j->nparts = wz_stats_plan(&j->p, &j->who, j->parts);
+    j->asm_ = wz_stats_asm_new(&j->p, &j->who, j->units);
+    run_part(j);
 }
 
 static void on_units(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
@@ -108,7 +89,7 @@ static void on_units(const wz_db_result_t *res, const wz_db_error_t *err, void *
         }
         snprintf(j->unit_path, sizeof(j->unit_path), "%s", path);
     }
-    run_rollup(j);
+    start_parts(j);
 }
 
 int wz_stats_fetch(wz_db_pool_t *pool, const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_fetch_cb cb,
@@ -123,10 +104,16 @@ int wz_stats_fetch(wz_db_pool_t *pool, const wz_stats_params_t *p, const wz_iden
     j->cb = cb;
     j->data = data;
     if (!wz_stats_needs_units(p)) {
-        wz_stats_build(&j->p, &j->who, NULL, 0, &j->st);
-        int ret = wz_db_run(pool, j->st.sql, j->st.p, j->st.np, on_rollup, j);
-        if (ret != WZ_DB_OK)
+        /* the first statement is started here so that a refusal is this call's answer */
+        j->nparts = wz_stats_plan(&j->p, &j->who, j->parts);
+        j->asm_ = wz_stats_asm_new(&j->p, &j->who, NULL);
+        j->next = 1;
+        wz_stats_build_part(&j->p, &j->who, NULL, &j->parts[0], &j->st);
+        int ret = wz_db_run(pool, j->st.sql, j->st.p, j->st.np, on_part, j);
+        if (ret != WZ_DB_OK) {
+            json_decref(wz_stats_asm_finish(j->asm_));
             free(j);
+        }
         return ret;
     }
     wz_stats_build_units(&j->who, &j->st);

@@ -401,47 +401,103 @@ static const char sums[] =
     "SUM(r.supervised), SUM(r.reopened), SUM(r.rated), SUM(r.satisfied), SUM(r.basically_satisfied), "
     "SUM(r.unsatisfied), SUM(r.reply_count), SUM(r.reply_minutes)";
 
-/* Whether the (day, unit) grain (stats_rollup_unit, stats_reply_hist_unit) answers: no account,
- * channel, type or category in the keys or the filters, and a scope that needs no account (a
- * subtree role's scope takes an unassigned ticket by its account's unit, which that grain does
- * not keep). It reads days x units rows instead of every combination that had tickets. */
-static int unit_grain(const wz_stats_params_t *p, const wz_identity_t *who)
+/* Whether the unit grains (stats_rollup_unit, _month) answer: no account, channel, type or
+ * category in the keys or the filters. They read units x days (or months) rows instead of every
+ * combination that had tickets; scope_unit_id keeps a subtree role's scope (an unheld ticket
+ * belongs to its account's unit). */
+static int unit_grain(const wz_stats_params_t *p)
 {
     for (int i = 0; i < p->nkeys; i++)
         if (p->keys[i] == WZ_SK_ACCOUNT || p->keys[i] == WZ_SK_CHANNEL || p->keys[i] == WZ_SK_TYPE ||
             p->keys[i] == WZ_SK_CATEGORY)
             return 0;
-    if (p->account_id > 0 || p->category_id > 0 || p->channel[0] || p->type[0])
-        return 0;
-    return who->role == WZ_ROLE_ADMIN || who->role == WZ_ROLE_STAFF || who->role == WZ_ROLE_REVIEWER;
+    return !(p->account_id > 0 || p->category_id > 0 || p->channel[0] || p->type[0]);
 }
 
-void wz_stats_build(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path, int hist,
-                    wz_stats_stmt_t *st)
+/* the first day of the month of day d */
+static int64_t month_start(int64_t d)
+{
+    int64_t y, m, dd;
+    wz_civil_from_days(d, &y, &m, &dd);
+    return wz_days_from_civil(y, m, 1);
+}
+
+static wz_stats_part_t part(wz_stats_grain_t grain, int hist, int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+{
+    return (wz_stats_part_t){.grain = grain, .hist = hist, .range = {{a0, a1}, {b0, b1}}};
+}
+
+size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_part_t parts[WZ_STATS_PARTS_MAX])
+{
+    (void)who; /* every role's scope is one of every grain's columns */
+    if (!unit_grain(p)) {
+        parts[0] = part(WZ_STATS_GRAIN_FULL, 0, p->from, p->to, p->to, p->to);
+        parts[1] = part(WZ_STATS_GRAIN_FULL, 1, p->from, p->to, p->to, p->to);
+        return 2;
+    }
+    int by_day = 0;
+    for (int i = 0; i < p->nkeys; i++)
+        by_day |= p->keys[i] == WZ_SK_DAY || p->keys[i] == WZ_SK_WEEK;
+    /* the whole months inside [from, to): [m1, m2) */
+    int64_t m1 = month_start(p->from) == p->from ? p->from : month_start(month_start(p->from) + 31);
+    int64_t m2 = month_start(p->to);
+    if (by_day || m1 >= m2) {
+        parts[0] = part(WZ_STATS_GRAIN_DAY, 0, p->from, p->to, p->to, p->to);
+        parts[1] = part(WZ_STATS_GRAIN_DAY, 1, p->from, p->to, p->to, p->to);
+        return 2;
+    }
+    parts[0] = part(WZ_STATS_GRAIN_MONTH, 0, m1, m2, m2, m2);
+    parts[1] = part(WZ_STATS_GRAIN_MONTH, 1, m1, m2, m2, m2);
+    if (p->from == m1 && p->to == m2)
+        return 2;
+    parts[2] = part(WZ_STATS_GRAIN_DAY, 0, p->from, m1, m2, p->to);
+    parts[3] = part(WZ_STATS_GRAIN_DAY, 1, p->from, m1, m2, p->to);
+    return 4;
+}
+
+wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part)
+{
+    if (!part->hist)
+        return WZ_STATS_ROWS_COUNTS;
+    return part->grain == WZ_STATS_GRAIN_MONTH ? WZ_STATS_ROWS_PACKED : WZ_STATS_ROWS_HIST;
+}
+
+static const char *const tables[3][2] = {
+    {"stats_rollup", "stats_reply_hist"},
+    {"stats_rollup_unit", "stats_reply_hist_unit"},
+    {"stats_rollup_unit_month", "stats_rollup_unit_month"},
+};
+
+void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path,
+                         const wz_stats_part_t *part, wz_stats_stmt_t *st)
 {
     memset(st, 0, sizeof(*st));
-    int coarse = unit_grain(p, who);
+    wz_stats_rows_t rows = wz_stats_part_rows(part);
+    int full = part->grain == WZ_STATS_GRAIN_FULL;
     put(st, "SELECT ");
     for (int i = 0; i < p->nkeys; i++) {
         put(st, key_cols[p->keys[i]]);
         put(st, ", ");
     }
-    put(st, hist ? "CAST(r.bucket AS SIGNED), SUM(r.n)" : sums);
-    if (coarse)
-        put(st, hist ? " FROM stats_reply_hist_unit r LEFT JOIN units u ON u.id = r.unit_id WHERE r.day >= ? "
-                       "AND r.day < ?"
-                     : " FROM stats_rollup_unit r LEFT JOIN units u ON u.id = r.unit_id WHERE r.day >= ? "
-                       "AND r.day < ?");
-    else
-        put(st, hist ? " FROM stats_reply_hist r" : " FROM stats_rollup r");
-    if (!coarse)
-        put(st, " LEFT JOIN units u ON u.id = r.unit_id LEFT JOIN accounts a ON a.id = r.account_id "
-                "LEFT JOIN units au ON au.id = a.unit_id LEFT JOIN categories c ON c.id = r.category_id "
-                "WHERE r.day >= ? AND r.day < ?");
-    wz_stats_date_format(p->from, st->from);
-    wz_stats_date_format(p->to, st->to);
-    bind_value(st, WZ_DB_TEXT(st->from));
-    bind_value(st, WZ_DB_TEXT(st->to));
+    put(st, rows == WZ_STATS_ROWS_COUNTS ? sums : rows == WZ_STATS_ROWS_HIST ? "CAST(r.bucket AS SIGNED), SUM(r.n)"
+                                                                              : "r.hist");
+    put(st, " FROM ");
+    put(st, tables[part->grain][part->hist]);
+    put(st, " r LEFT JOIN units u ON u.id = r.unit_id");
+    if (full)
+        put(st, " LEFT JOIN accounts a ON a.id = r.account_id LEFT JOIN units au ON au.id = a.unit_id "
+                "LEFT JOIN categories c ON c.id = r.category_id");
+    else if (who->role == WZ_ROLE_DISPATCHER || who->role == WZ_ROLE_SUPERVISOR || who->role == WZ_ROLE_EVALUATOR)
+        put(st, " LEFT JOIN units su ON su.id = r.scope_unit_id");
+    int nranges = part->range[1][0] < part->range[1][1] ? 2 : 1;
+    put(st, nranges == 2 ? " WHERE ((r.day >= ? AND r.day < ?) OR (r.day >= ? AND r.day < ?))"
+                         : " WHERE r.day >= ? AND r.day < ?");
+    for (int k = 0; k < nranges; k++) {
+        wz_stats_date_format(part->range[k][0], st->dates[2 * k]);
+        wz_stats_date_format(part->range[k][1], st->dates[2 * k + 1]);
+        bind_value(st, WZ_DB_TEXT(st->dates[2 * k]));
+        bind_value(st, WZ_DB_TEXT(st->dates[2 * k + 1]));
+    }
     /* scope, as GET /tickets has it: a ticket no unit holds belongs to its account's unit */
     switch (who->role) {
     case WZ_ROLE_ADMIN:
@@ -454,8 +510,12 @@ void wz_stats_build(const wz_stats_params_t *p, const wz_identity_t *who, const 
     case WZ_ROLE_DISPATCHER:
     case WZ_ROLE_SUPERVISOR:
     case WZ_ROLE_EVALUATOR:
-        put(st, " AND (u.path LIKE CONCAT(?, '%') OR (r.unit_id = 0 AND au.path LIKE CONCAT(?, '%')))");
-        bind_value(st, WZ_DB_TEXT(who->unit_path));
+        if (full) {
+            put(st, " AND (u.path LIKE CONCAT(?, '%') OR (r.unit_id = 0 AND au.path LIKE CONCAT(?, '%')))");
+            bind_value(st, WZ_DB_TEXT(who->unit_path));
+        } else {
+            put(st, " AND su.path LIKE CONCAT(?, '%')");
+        }
         bind_value(st, WZ_DB_TEXT(who->unit_path));
         break;
     default:
@@ -487,13 +547,17 @@ void wz_stats_build(const wz_stats_params_t *p, const wz_identity_t *who, const 
         put(st, " AND r.type = ?");
         bind_value(st, WZ_DB_TEXT(p->type));
     }
-    if (p->nkeys > 0 || hist) {
+    if (rows == WZ_STATS_ROWS_PACKED) {
+        put(st, " AND r.reply_count <> 0"); /* one row per (month, unit, scope unit); summed by the caller */
+        return;
+    }
+    if (p->nkeys > 0 || rows == WZ_STATS_ROWS_HIST) {
         put(st, " GROUP BY ");
         for (int i = 0; i < p->nkeys; i++) {
             put(st, i > 0 ? ", " : "");
             put(st, key_group[p->keys[i]]);
         }
-        if (hist)
+        if (rows == WZ_STATS_ROWS_HIST)
             put(st, p->nkeys > 0 ? ", r.bucket" : "r.bucket");
     }
 }
@@ -503,8 +567,8 @@ void wz_stats_build_health(int64_t from, int64_t to, wz_stats_stmt_t *st)
     memset(st, 0, sizeof(*st));
     put(st, "SELECT CAST(r.account_id AS SIGNED), SUM(r.received), SUM(r.replied), SUM(r.replied_on_time) "
             "FROM stats_rollup r WHERE r.day >= ? AND r.day < ? AND r.account_id > 0 GROUP BY r.account_id");
-    wz_stats_date_format(from, st->from);
-    wz_stats_date_format(to, st->to);
-    bind_value(st, WZ_DB_TEXT(st->from));
-    bind_value(st, WZ_DB_TEXT(st->to));
+    wz_stats_date_format(from, st->dates[0]);
+    wz_stats_date_format(to, st->dates[1]);
+    bind_value(st, WZ_DB_TEXT(st->dates[0]));
+    bind_value(st, WZ_DB_TEXT(st->dates[1]));
 }

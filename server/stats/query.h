@@ -107,21 +107,43 @@ typedef struct {
     char sql[WZ_STATS_SQL_MAX];
     wz_db_value_t p[WZ_STATS_MAX_PARAMS];
     size_t np;
-    char from[WZ_STATS_DATE_MAX], to[WZ_STATS_DATE_MAX];
+    char dates[4][WZ_STATS_DATE_MAX];
 } wz_stats_stmt_t;
+
+/** Where a part of a query reads (docs/metrics.md, "Design"): every key by day (stats_rollup,
+ * stats_reply_hist), (day, unit) (stats_rollup_unit, stats_reply_hist_unit) or (month, unit)
+ * with packed histograms (stats_rollup_unit_month). */
+typedef enum { WZ_STATS_GRAIN_FULL, WZ_STATS_GRAIN_DAY, WZ_STATS_GRAIN_MONTH } wz_stats_grain_t;
+/** What a part's rows are: counts, histogram rows (bucket, n), or packed histograms. */
+typedef enum { WZ_STATS_ROWS_COUNTS, WZ_STATS_ROWS_HIST, WZ_STATS_ROWS_PACKED } wz_stats_rows_t;
+
+/** One statement of a query: a grain, counts or histogram, and the days it reads: [from, to)
+ * twice (the days before and after the whole months; an unused range has from == to). */
+typedef struct {
+    wz_stats_grain_t grain;
+    int hist;
+    int64_t range[2][2];
+} wz_stats_part_t;
+#define WZ_STATS_PARTS_MAX 4
+
+/** The statements that answer the parameters for the caller, in order: the coarsest grain
+ * that has every key and filter asked for; with the unit grains, the whole months of [from, to)
+ * from the month rows and the days around them from the day rows. Returns how many (2 or 4). */
+size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_part_t parts[WZ_STATS_PARTS_MAX]);
+/** What a part's rows are. */
+wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part);
 
 /** Whether the answer needs the units (names and paths; every unit in scope): a unit key,
  * a unit_id to check, the roll-up or the ranking. */
 int wz_stats_needs_units(const wz_stats_params_t *p);
 /** The units statement: id, name, path of the units under the caller's scope prefix. */
 void wz_stats_build_units(const wz_identity_t *who, wz_stats_stmt_t *st);
-/** The rollup statement (hist = 0) or the histogram statement (hist = 1) for the parameters
- * and the caller's scope. unit_path is the path of p->unit_id (NULL when none). Columns: the
- * non-unit keys in p's order, then unit_id and its path when the unit key, the unit filter's
- * roll-up or the ranking needs them, then the 16 counts, reply_count, reply_minutes (rollup)
- * or bucket, n (histogram). */
-void wz_stats_build(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path, int hist,
-                    wz_stats_stmt_t *st);
+/** A part's statement for the parameters and the caller's scope. unit_path is the path of
+ * p->unit_id (NULL when none). Columns: each key as two (its value, a label: a name or ''),
+ * then the 16 counts, reply_count, reply_minutes (counts), or bucket, n (histogram rows), or
+ * the packed histogram (month rows, one per (month, unit, scope unit): not grouped). */
+void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path,
+                         const wz_stats_part_t *part, wz_stats_stmt_t *st);
 
 /** The units read by wz_stats_build_units, for name look-ups and the scope check. NULL is
  * accepted where no unit is needed. */
@@ -131,8 +153,17 @@ void wz_stats_units_free(wz_stats_units_t *u);
 /** A unit's path if it exists and the caller's scope covers it, else NULL. */
 const char *wz_stats_units_path(const wz_stats_units_t *u, const wz_identity_t *who, int64_t id);
 
-/** Builds the answer from the two results: {"rows": [...], "totals": {...}} for GET /stats, or
- * {"metric", "better", "items": [...]} for the ranking. A new reference. */
+/** The answer under construction: the parts' rows are added as they arrive (a result lives
+ * only in its callback), then finished into {"rows": [...], "totals": {...}} for GET /stats,
+ * or {"metric", "better", "items": [...]} for the ranking. */
+typedef struct wz_stats_asm wz_stats_asm_t;
+/** Starts an answer; p, who and units must outlive it. */
+wz_stats_asm_t *wz_stats_asm_new(const wz_stats_params_t *p, const wz_identity_t *who, const wz_stats_units_t *units);
+/** Adds a part's rows (of the kind wz_stats_part_rows names). */
+void wz_stats_asm_add(wz_stats_asm_t *s, const wz_db_result_t *res, wz_stats_rows_t kind);
+/** The answer (a new reference); frees s. */
+json_t *wz_stats_asm_finish(wz_stats_asm_t *s);
+/** The answer from a counts result and a histogram-rows result at once (either may be NULL). */
 json_t *wz_stats_assemble(const wz_stats_params_t *p, const wz_identity_t *who, const wz_stats_units_t *units,
                           const wz_db_result_t *rollup, const wz_db_result_t *hist);
 

@@ -10,15 +10,16 @@
 
 #define BATCH_MAX 500
 #define MOVES_MAX 64    /* dispatches, transfers and returns read per ticket */
-#define STMT_PARAMS 26  /* facts insert: ticket, unit, 5 keys, 16 counts, minutes */
-#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * 4 + WZ_STATS_FACTS_MAX + 4) /* old and new, 2 grains, rollup + hist */
+#define STMT_PARAMS 28  /* the month grain: 3 keys, 16 counts, 2 sums, 7 for the packed histogram */
+/* per fact, old and new: rollup + histogram at the full and the (day, unit) grain, the month row */
+#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * 5 + WZ_STATS_FACTS_MAX + 4)
 
 /* one write of a ticket's turn; text parameters point into its own buffers */
 typedef struct {
     const char *sql;
     wz_db_value_t p[STMT_PARAMS];
     size_t n;
-    char day[11], channel[16], type[16];
+    char day[11], month[11], channel[16], type[16];
 } stmt_t;
 
 struct wz_stats_refresh {
@@ -51,17 +52,19 @@ static const char sql_ticket[] =
     "t.signed_at IS NOT NULL, COALESCE(t.signed_at <= t.sign_due_at, 0), COALESCE(t.replied_at <= t.reply_due_at, 0), "
     "t.extended, t.supervised, t.reopened_count, t.merged_into IS NOT NULL, "
     "EXISTS (SELECT 1 FROM ticket_events e WHERE e.ticket_id = t.id AND e.action = 'sla_breach'), "
-    "COALESCE((SELECT r.satisfaction FROM ratings r WHERE r.ticket_id = t.id ORDER BY r.round DESC LIMIT 1), '') "
+    "COALESCE((SELECT r.satisfaction FROM ratings r WHERE r.ticket_id = t.id ORDER BY r.round DESC LIMIT 1), ''), "
+    "CAST(COALESCE((SELECT a.unit_id FROM accounts a WHERE a.id = t.account_id), 0) AS SIGNED) "
     "FROM tickets t WHERE t.id = ?";
 static const char sql_moves[] =
     "SELECT action, CAST(COALESCE(unit_id, 0) AS SIGNED) FROM ticket_events "
     "WHERE ticket_id = ? AND action IN ('dispatch', 'transfer', 'return') ORDER BY id LIMIT ?";
-static char sql_old[1024], sql_rollup[2048], sql_rollup_unit[2048], sql_fact[1024];
+static char sql_old[1024], sql_rollup[2048], sql_rollup_unit[2048], sql_rollup_month[3072], sql_fact[1024];
 static const char sql_hist[] =
     "INSERT INTO stats_reply_hist (day, unit_id, account_id, channel, type, category_id, bucket, n) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
-static const char sql_hist_unit[] = "INSERT INTO stats_reply_hist_unit (day, unit_id, bucket, n) VALUES (?, ?, ?, ?) "
-                                    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
+static const char sql_hist_unit[] =
+    "INSERT INTO stats_reply_hist_unit (day, unit_id, scope_unit_id, bucket, n) VALUES (?, ?, ?, ?, ?) "
+    "ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
 static const char sql_drop_facts[] = "DELETE FROM stats_facts WHERE ticket_id = ?";
 static const char sql_clean[] = "DELETE FROM stats_dirty WHERE ticket_id = ?";
 
@@ -80,7 +83,8 @@ static void build_sql(void)
     }
     snprintf(sql_old, sizeof(sql_old),
              "SELECT CAST(unit_id AS SIGNED), DATEDIFF(day, '1970-01-01'), CAST(account_id AS SIGNED), channel, type, "
-             "CAST(category_id AS SIGNED)%s, COALESCE(reply_minutes, -1) FROM stats_facts WHERE ticket_id = ?",
+             "CAST(category_id AS SIGNED)%s, COALESCE(reply_minutes, -1), CAST(scope_unit_id AS SIGNED) "
+             "FROM stats_facts WHERE ticket_id = ?",
              cols);
     snprintf(sql_rollup, sizeof(sql_rollup),
              "INSERT INTO stats_rollup (day, unit_id, account_id, channel, type, category_id%s, reply_count, "
@@ -88,13 +92,25 @@ static void build_sql(void)
              "reply_count = reply_count + VALUES(reply_count), reply_minutes = reply_minutes + VALUES(reply_minutes)",
              cols, marks, adds);
     snprintf(sql_rollup_unit, sizeof(sql_rollup_unit),
-             "INSERT INTO stats_rollup_unit (day, unit_id%s, reply_count, reply_minutes) VALUES (?, ?%s, ?, ?) "
-             "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
+             "INSERT INTO stats_rollup_unit (day, unit_id, scope_unit_id%s, reply_count, reply_minutes) "
+             "VALUES (?, ?, ?%s, ?, ?) ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
              "reply_minutes = reply_minutes + VALUES(reply_minutes)",
              cols, marks, adds);
+    /* the month row's histogram is packed (stats/buckets.h): a new row starts from zeros with
+     * the one bucket set; an existing row has its bucket's four bytes read, moved by the
+     * difference and written back, in the statement (parameters: bucket, bucket, difference;
+     * bucket, bucket, bucket, difference; a bucket of -1 leaves the histogram alone) */
+    snprintf(sql_rollup_month, sizeof(sql_rollup_month),
+             "INSERT INTO stats_rollup_unit_month (day, unit_id, scope_unit_id%s, reply_count, reply_minutes, hist) "
+             "VALUES (?, ?, ?%s, ?, ?, IF(? < 0, REPEAT(X'00', %d), "
+             "INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))) "
+             "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
+             "reply_minutes = reply_minutes + VALUES(reply_minutes), hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
+             "UNHEX(LPAD(HEX(CAST(CONV(HEX(SUBSTRING(hist, ? * 4 + 1, 4)), 16, 10) AS SIGNED) + ?), 8, '0'))))",
+             cols, marks, WZ_STATS_HIST_BYTES, WZ_STATS_HIST_BYTES, adds);
     snprintf(sql_fact, sizeof(sql_fact),
-             "INSERT INTO stats_facts (ticket_id, unit_id, day, account_id, channel, type, category_id%s, "
-             "reply_minutes) VALUES (?, ?, ?, ?, ?, ?, ?%s, ?)",
+             "INSERT INTO stats_facts (ticket_id, unit_id, scope_unit_id, day, account_id, channel, type, category_id%s, "
+             "reply_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?%s, ?)",
              cols, marks);
 }
 
@@ -105,6 +121,9 @@ static stmt_t *add_stmt(wz_stats_refresh_t *r, const char *sql, const wz_stats_f
     s->sql = sql;
     if (f != NULL) {
         wz_cal_format_date(f->day, s->day);
+        memcpy(s->month, s->day, sizeof(s->month));
+        s->month[8] = '0'; /* YYYY-MM-01 */
+        s->month[9] = '1';
         snprintf(s->channel, sizeof(s->channel), "%s", f->channel);
         snprintf(s->type, sizeof(s->type), "%s", f->type);
     }
@@ -121,34 +140,55 @@ static void keys(stmt_t *s, const wz_stats_fact_t *f)
     s->p[s->n++] = WZ_DB_INT(f->category_id);
 }
 
-/* a fact added to (sign 1) or taken from (-1) the rollups and the histograms, both grains */
+/* the counts and first-reply sums of a fact, times sign */
+static void figures(stmt_t *s, const wz_stats_fact_t *f, int sign)
+{
+    int replied = f->reply_minutes >= 0;
+    for (int c = 0; c < WZ_SC__COUNT; c++)
+        s->p[s->n++] = WZ_DB_INT(sign * f->counts[c]);
+    s->p[s->n++] = WZ_DB_INT(sign * replied);
+    s->p[s->n++] = WZ_DB_INT(replied ? sign * f->reply_minutes : 0);
+}
+
+static void unit_keys(stmt_t *s, const char *day, const wz_stats_fact_t *f)
+{
+    s->p[s->n++] = WZ_DB_TEXT(day);
+    s->p[s->n++] = WZ_DB_INT(f->unit_id);
+    s->p[s->n++] = WZ_DB_INT(f->scope_unit_id);
+}
+
+/* a fact added to (sign 1) or taken from (-1) every grain: the full keys and (day, unit) with
+ * their histogram rows, and the month row with its packed histogram */
 static void apply(wz_stats_refresh_t *r, const wz_stats_fact_t *f, int sign)
 {
     int replied = f->reply_minutes >= 0;
-    for (int unit_grain = 0; unit_grain < 2; unit_grain++) {
-        stmt_t *s = add_stmt(r, unit_grain ? sql_rollup_unit : sql_rollup, f);
-        if (unit_grain) {
-            s->p[s->n++] = WZ_DB_TEXT(s->day);
-            s->p[s->n++] = WZ_DB_INT(f->unit_id);
-        } else {
-            keys(s, f);
-        }
-        for (int c = 0; c < WZ_SC__COUNT; c++)
-            s->p[s->n++] = WZ_DB_INT(sign * f->counts[c]);
-        s->p[s->n++] = WZ_DB_INT(sign * replied);
-        s->p[s->n++] = WZ_DB_INT(replied ? sign * f->reply_minutes : 0);
-        if (!replied)
-            continue;
-        s = add_stmt(r, unit_grain ? sql_hist_unit : sql_hist, f);
-        if (unit_grain) {
-            s->p[s->n++] = WZ_DB_TEXT(s->day);
-            s->p[s->n++] = WZ_DB_INT(f->unit_id);
-        } else {
-            keys(s, f);
-        }
-        s->p[s->n++] = WZ_DB_INT(wz_stats_bucket(f->reply_minutes));
-        s->p[s->n++] = WZ_DB_INT(sign);
-    }
+    int bucket = replied ? wz_stats_bucket(f->reply_minutes) : -1;
+    stmt_t *s = add_stmt(r, sql_rollup, f);
+    keys(s, f);
+    figures(s, f, sign);
+    s = add_stmt(r, sql_rollup_unit, f);
+    unit_keys(s, s->day, f);
+    figures(s, f, sign);
+    s = add_stmt(r, sql_rollup_month, f);
+    unit_keys(s, s->month, f);
+    figures(s, f, sign);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
+    if (!replied)
+        return;
+    s = add_stmt(r, sql_hist, f);
+    keys(s, f);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
+    s = add_stmt(r, sql_hist_unit, f);
+    unit_keys(s, s->day, f);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
 }
 
 static int same_facts(const wz_stats_fact_t *a, size_t na, const wz_stats_fact_t *b, size_t nb)
@@ -183,6 +223,7 @@ static void plan_ticket(wz_stats_refresh_t *r)
             s = add_stmt(r, sql_fact, &now[i]);
             s->p[s->n++] = WZ_DB_INT(id);
             s->p[s->n++] = WZ_DB_INT(now[i].unit_id);
+            s->p[s->n++] = WZ_DB_INT(now[i].scope_unit_id);
             s->p[s->n++] = WZ_DB_TEXT(s->day);
             s->p[s->n++] = WZ_DB_INT(now[i].account_id);
             s->p[s->n++] = WZ_DB_TEXT(s->channel);
@@ -243,6 +284,7 @@ static void on_old(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_erro
         for (int c = 0; c < WZ_SC__COUNT; c++)
             f->counts[c] = (int)wz_db_cell_int(res, row, 6 + (size_t)c);
         f->reply_minutes = wz_db_cell_int(res, row, 6 + WZ_SC__COUNT);
+        f->scope_unit_id = wz_db_cell_int(res, row, 7 + WZ_SC__COUNT);
     }
     plan_ticket(r);
     step_write(txn, NULL, NULL);
@@ -294,6 +336,7 @@ static void on_ticket(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_e
         t->merged = (int)wz_db_cell_int(res, 0, 14);
         t->breached = (int)wz_db_cell_int(res, 0, 15);
         copy_text(res, 0, 16, t->satisfaction, sizeof(t->satisfaction));
+        t->account_unit_id = wz_db_cell_int(res, 0, 17);
     }
     wz_db_value_t p[] = {WZ_DB_INT(r->ids[r->cur]), WZ_DB_INT(MOVES_MAX)};
     wz_db_txn_exec(txn, sql_moves, p, 2, on_moves);

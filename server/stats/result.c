@@ -205,7 +205,7 @@ typedef struct {
     wz_stats_acc_t acc;
 } group_t;
 
-typedef struct {
+struct wz_stats_asm {
     const wz_stats_params_t *p;
     const wz_identity_t *who;
     const wz_stats_units_t *units;
@@ -216,7 +216,8 @@ typedef struct {
     size_t n, cap;
     json_t *index; /* "key0\x1fkey1" -> position in g */
     wz_stats_acc_t totals;
-} asm_t;
+};
+typedef struct wz_stats_asm asm_t;
 
 static int is_id_key(wz_stats_key_t k)
 {
@@ -246,6 +247,33 @@ static void acc_add_hist(wz_stats_acc_t *a, long long bucket, long long n)
 }
 
 /* the group with these keys; created unless only_existing; NULL when absent */
+/* a month row's packed histogram */
+static void acc_add_packed(wz_stats_acc_t *a, const char *packed, size_t len)
+{
+    if (a->hist == NULL)
+        a->hist = xcalloc(WZ_STATS_BUCKETS, sizeof(int64_t));
+    (void)wz_stats_hist_unpack(packed, len, a->hist); /* the column is NOT NULL, of its one length */
+}
+
+/* a row's figures (at col) into a */
+static void acc_add_row(wz_stats_acc_t *a, const wz_db_result_t *res, size_t r, size_t col, wz_stats_rows_t kind)
+{
+    size_t n;
+    const char *packed;
+    switch (kind) {
+    case WZ_STATS_ROWS_COUNTS:
+        acc_add_counts(a, res, r, col);
+        break;
+    case WZ_STATS_ROWS_HIST:
+        acc_add_hist(a, wz_db_cell_int(res, r, col), wz_db_cell_int(res, r, col + 1));
+        break;
+    case WZ_STATS_ROWS_PACKED:
+        packed = wz_db_cell_text(res, r, col, &n);
+        acc_add_packed(a, packed, n);
+        break;
+    }
+}
+
 static group_t *group_get(asm_t *s, char key[2][KEY_MAX], const int64_t id[2], const char *const label[2],
                           int only_existing)
 {
@@ -300,7 +328,7 @@ static size_t targets(const asm_t *s, int64_t u, const char *path, int64_t *out,
     return n;
 }
 
-static void add_row(asm_t *s, const wz_db_result_t *res, size_t r, int hist)
+static void add_row(asm_t *s, const wz_db_result_t *res, size_t r, wz_stats_rows_t kind)
 {
     const wz_stats_params_t *p = s->p;
     char key[2][KEY_MAX] = {"", ""};
@@ -319,10 +347,7 @@ static void add_row(asm_t *s, const wz_db_result_t *res, size_t r, int hist)
         label[i] = wz_db_cell_text(res, r, (size_t)(2 * i + 1), &n);
     }
     size_t col = (size_t)(2 * p->nkeys);
-    if (hist)
-        acc_add_hist(&s->totals, wz_db_cell_int(res, r, col), wz_db_cell_int(res, r, col + 1));
-    else
-        acc_add_counts(&s->totals, res, r, col);
+    acc_add_row(&s->totals, res, r, col, kind);
     int64_t t[WZ_UNIT_PATH_MAX / 2];
     size_t nt = 1;
     t[0] = 0;
@@ -336,10 +361,7 @@ static void add_row(asm_t *s, const wz_db_result_t *res, size_t r, int hist)
         group_t *g = group_get(s, key, id, label, p->ranking);
         if (g == NULL)
             continue; /* the ranking's level leaves this unit out */
-        if (hist)
-            acc_add_hist(&g->acc, wz_db_cell_int(res, r, col), wz_db_cell_int(res, r, col + 1));
-        else
-            acc_add_counts(&g->acc, res, r, col);
+        acc_add_row(&g->acc, res, r, col, kind);
     }
 }
 
@@ -526,45 +548,53 @@ static json_t *ranking_json(asm_t *s)
                      "level", s->p->level > 0 ? json_integer(s->p->level) : json_null(), "items", items);
 }
 
-json_t *wz_stats_assemble(const wz_stats_params_t *p, const wz_identity_t *who, const wz_stats_units_t *units,
-                          const wz_db_result_t *rollup, const wz_db_result_t *hist)
+wz_stats_asm_t *wz_stats_asm_new(const wz_stats_params_t *p, const wz_identity_t *who, const wz_stats_units_t *units)
 {
-    asm_t s = {.p = p, .who = who, .units = units, .unit_pos = -1, .index = json_object()};
+    asm_t *s = xcalloc(1, sizeof(*s));
+    *s = (asm_t){.p = p, .who = who, .units = units, .unit_pos = -1, .index = json_object()};
     for (int i = 0; i < p->nkeys; i++)
         if (p->keys[i] == WZ_SK_UNIT)
-            s.unit_pos = i;
-    s.rollup = s.unit_pos >= 0 && p->include_descendants;
+            s->unit_pos = i;
+    s->rollup = s->unit_pos >= 0 && p->include_descendants;
     if (p->unit_id > 0)
-        s.unit_path = wz_stats_units_path(units, who, p->unit_id);
+        s->unit_path = wz_stats_units_path(units, who, p->unit_id);
     if (p->ranking && units != NULL) { /* every unit in scope (at the level) has a place */
         for (size_t i = 0; i < units->n; i++) {
             const unit_t *u = &units->u[i];
             if (!wz_scope_covers(who, u->path) || (p->level > 0 && u->depth != p->level) ||
-                (s.unit_path != NULL && strncmp(u->path, s.unit_path, strlen(s.unit_path)) != 0))
+                (s->unit_path != NULL && strncmp(u->path, s->unit_path, strlen(s->unit_path)) != 0))
                 continue;
             char key[2][KEY_MAX] = {"", ""};
             snprintf(key[0], KEY_MAX, "%lld", (long long)u->id);
             const int64_t id[2] = {u->id, 0};
             const char *const label[2] = {NULL, NULL};
-            group_get(&s, key, id, label, 0);
+            group_get(s, key, id, label, 0);
         }
     }
-    for (size_t r = 0; rollup != NULL && r < rollup->nrows; r++)
-        add_row(&s, rollup, r, 0);
-    for (size_t r = 0; hist != NULL && r < hist->nrows; r++)
-        add_row(&s, hist, r, 1);
+    return s;
+}
+
+void wz_stats_asm_add(wz_stats_asm_t *s, const wz_db_result_t *res, wz_stats_rows_t kind)
+{
+    for (size_t r = 0; res != NULL && r < res->nrows; r++)
+        add_row(s, res, r, kind);
+}
+
+json_t *wz_stats_asm_finish(wz_stats_asm_t *s)
+{
+    const wz_stats_params_t *p = s->p;
     json_t *doc;
     if (p->ranking) {
-        doc = ranking_json(&s);
+        doc = ranking_json(s);
     } else {
-        if (s.n > 1)
-            qsort_r(s.g, s.n, sizeof(group_t), cmp_groups, (void *)p);
+        if (s->n > 1)
+            qsort_r(s->g, s->n, sizeof(group_t), cmp_groups, (void *)p);
         json_t *rows = json_array();
-        for (size_t i = 0; i < s.n; i++)
-            json_array_append_new(rows, row_json(&s, &s.g[i]));
+        for (size_t i = 0; i < s->n; i++)
+            json_array_append_new(rows, row_json(s, &s->g[i]));
         json_t *totals = json_object();
-        wz_stats_figures_json(&s.totals, totals);
-        json_object_set_new(totals, "drilldown", drilldown(&s, NULL));
+        wz_stats_figures_json(&s->totals, totals);
+        json_object_set_new(totals, "drilldown", drilldown(s, NULL));
         doc = json_pack("{s:o, s:o}", "rows", rows, "totals", totals);
     }
     char from[WZ_STATS_DATE_MAX], to[WZ_STATS_DATE_MAX];
@@ -572,15 +602,25 @@ json_t *wz_stats_assemble(const wz_stats_params_t *p, const wz_identity_t *who, 
     wz_stats_date_format(p->to, to);
     json_object_set_new(doc, "from", json_string(from));
     json_object_set_new(doc, "to", json_string(to));
-    for (size_t i = 0; i < s.n; i++) {
-        acc_free(&s.g[i].acc);
-        free(s.g[i].label[0]);
-        free(s.g[i].label[1]);
+    for (size_t i = 0; i < s->n; i++) {
+        acc_free(&s->g[i].acc);
+        free(s->g[i].label[0]);
+        free(s->g[i].label[1]);
     }
-    free(s.g);
-    acc_free(&s.totals);
-    json_decref(s.index);
+    free(s->g);
+    acc_free(&s->totals);
+    json_decref(s->index);
+    free(s);
     return doc;
+}
+
+json_t *wz_stats_assemble(const wz_stats_params_t *p, const wz_identity_t *who, const wz_stats_units_t *units,
+                          const wz_db_result_t *rollup, const wz_db_result_t *hist)
+{
+    asm_t *s = wz_stats_asm_new(p, who, units);
+    wz_stats_asm_add(s, rollup, WZ_STATS_ROWS_COUNTS);
+    wz_stats_asm_add(s, hist, WZ_STATS_ROWS_HIST);
+    return wz_stats_asm_finish(s);
 }
 
 /* ---- the accounts' inspection verdict ---- */

@@ -17,10 +17,20 @@ static void check_accepted(const wz_stats_params_t *p)
     FUZZ_CHECK(p->unit_id >= 0 && p->account_id >= 0 && p->category_id >= 0);
     wz_identity_t who = {.role = WZ_ROLE_EVALUATOR, .id = 1, .unit_id = 5, .unit_path = "/1/5/"};
     wz_stats_stmt_t st;
-    for (int hist = 0; hist < 2; hist++) {
-        wz_stats_build(p, &who, p->unit_id > 0 ? "/1/5/7/" : NULL, hist, &st);
+    wz_stats_part_t parts[WZ_STATS_PARTS_MAX];
+    size_t n = wz_stats_plan(p, &who, parts);
+    FUZZ_CHECK(n == 2 || n == 4);
+    int64_t days = 0; /* the parts' counts statements read every day of [from, to) once */
+    for (size_t i = 0; i < n; i++) {
+        wz_stats_build_part(p, &who, p->unit_id > 0 ? "/1/5/7/" : NULL, &parts[i], &st);
         FUZZ_CHECK(st.np <= WZ_STATS_MAX_PARAMS && strlen(st.sql) < sizeof(st.sql));
+        for (int k = 0; k < 2 && !parts[i].hist; k++) {
+            FUZZ_CHECK(parts[i].range[k][0] <= parts[i].range[k][1]);
+            FUZZ_CHECK(parts[i].range[k][0] >= p->from && parts[i].range[k][1] <= p->to);
+            days += parts[i].range[k][1] - parts[i].range[k][0];
+        }
     }
+    FUZZ_CHECK(days == p->to - p->from);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -62,6 +62,11 @@ def bucket(m):
     return 387
 
 
+def bucket_upper(b):
+    """The largest whole minute a bucket holds (the last bucket: 28800, "60 days or more")."""
+    return max((m for m in range(0, 28801) if bucket(m) == b), default=28800)
+
+
 class StatsExact(ServerTestCase):
     server_env = {"WZ_STATS_REFRESH_MS": "100", "WZ_STATS_BATCH": "37"}
 
@@ -88,6 +93,12 @@ class StatsExact(ServerTestCase):
         return b["ticket"]["id"]
 
     def edge_cases(self):
+        # a message on the east district's account that no unit holds yet: a district evaluator
+        # sees it by the account's unit (written directly, then marked as an event would mark it)
+        self.db.query("INSERT INTO tickets (number, type, title, content, channel, account_id, status, received_at) "
+                      "VALUES ('exact-unheld-dc', 'help', '未派', '未派单的留言', 'wechat_oa', 8, 'new', "
+                      "UTC_TIMESTAMP(6) - INTERVAL 3 DAY)")
+        self.db.query("INSERT INTO stats_dirty (ticket_id) SELECT id FROM tickets WHERE number = 'exact-unheld-dc'")
         # returned by 3, dispatched to 6, answered there, rated unsatisfied, reopened, answered, rated again
         a = self.submit(2001, unit_id=3)
         self.act("staff_zjj", a, "return", {"reason": "不属于本单位"})
@@ -222,25 +233,52 @@ class StatsExact(ServerTestCase):
         for key in want_rollup:
             self.assertEqual(got_rollup[key], want_rollup[key], key)
         self.assertEqual(got_hist, want_hist)
-        # the (day, unit) grain: the same figures summed over account, channel, type and category
+        # the coarse grains: the same figures summed over account, channel, type and category, by
+        # (day, unit, scope unit) and (month, unit, scope unit); the scope unit is the unit, or
+        # for a ticket no unit holds its account's unit
+        account_unit = {int(a): int(u) for a, u in (line.split("\t") for line in self.db.query(
+            "SELECT id, unit_id FROM accounts").splitlines())}
         by_unit, hist_unit = collections.defaultdict(collections.Counter), collections.Counter()
+        by_month, hist_month = collections.defaultdict(collections.Counter), collections.defaultdict(collections.Counter)
         for key, figures in want_rollup.items():
-            by_unit[key[:2]].update(figures)
+            scope = key[1] or account_unit.get(key[2], 0)
+            by_unit[(key[0], key[1], scope)].update(figures)
+            by_month[(key[0][:8] + "01", key[1], scope)].update(figures)
         for key, n in want_hist.items():
-            hist_unit[key[:2] + key[6:]] += n
+            scope = key[1] or account_unit.get(key[2], 0)
+            hist_unit[(key[0], key[1], scope, key[6])] += n
+            hist_month[(key[0][:8] + "01", key[1], scope)][key[6]] += n
         cols = COUNTS + ["reply_count", "reply_minutes"]
         got_unit = {}
-        for line in self.db.query(f"SELECT day, unit_id, {', '.join(cols)} FROM stats_rollup_unit").splitlines():
+        for line in self.db.query(f"SELECT day, unit_id, scope_unit_id, {', '.join(cols)} "
+                                  "FROM stats_rollup_unit").splitlines():
             f = line.split("\t")
-            figures = {n: int(v) for n, v in zip(cols, f[2:]) if int(v)}
+            figures = {n: int(v) for n, v in zip(cols, f[3:]) if int(v)}
             if figures:
-                got_unit[(f[0], int(f[1]))] = figures
+                got_unit[(f[0], int(f[1]), int(f[2]))] = figures
         self.assertEqual(got_unit, {k: dict(v) for k, v in by_unit.items()})
         got_hist_unit = {}
-        for line in self.db.query("SELECT day, unit_id, bucket, n FROM stats_reply_hist_unit WHERE n <> 0").splitlines():
+        for line in self.db.query("SELECT day, unit_id, scope_unit_id, bucket, n FROM stats_reply_hist_unit "
+                                  "WHERE n <> 0").splitlines():
             f = line.split("\t")
-            got_hist_unit[(f[0], int(f[1]), int(f[2]))] = int(f[3])
+            got_hist_unit[(f[0], int(f[1]), int(f[2]), int(f[3]))] = int(f[4])
         self.assertEqual(got_hist_unit, dict(hist_unit))
+        got_month, got_hist_month = {}, {}
+        for line in self.db.query(f"SELECT day, unit_id, scope_unit_id, {', '.join(cols)}, HEX(hist) "
+                                  "FROM stats_rollup_unit_month").splitlines():
+            f = line.split("\t")
+            key = (f[0], int(f[1]), int(f[2]))
+            figures = {n: int(v) for n, v in zip(cols, f[3:-1]) if int(v)}
+            packed = f[-1]
+            self.assertEqual(len(packed), 388 * 8, key)
+            buckets = {b: int(packed[8 * b:8 * b + 8], 16) for b in range(388) if int(packed[8 * b:8 * b + 8], 16)}
+            if figures:
+                got_month[key] = figures
+            if buckets:
+                got_hist_month[key] = buckets
+        self.assertEqual(got_month, {k: dict(v) for k, v in by_month.items()})
+        self.assertEqual(got_hist_month, {k: dict(v) for k, v in hist_month.items() if v})
+        self.want_hist = want_hist
         return want_rollup
 
     def test_rollups_equal_brute_force(self):
@@ -259,6 +297,11 @@ class StatsExact(ServerTestCase):
         self.db.query("INSERT INTO stats_dirty (ticket_id) SELECT id FROM tickets ORDER BY id LIMIT 50")
         rollup = self.assert_exact()
         self.api_agrees(rollup)
+        # an account moved to another unit takes its unheld tickets' scope along (the trigger
+        # marks them in the moving statement; the coarse grains follow): 'exact-unheld-dc' moves
+        # from the district's scope rows (5) to its education bureau's (6)
+        self.db.query("UPDATE accounts SET unit_id = 6 WHERE id = 8")
+        self.assert_exact()
 
     def api_agrees(self, rollup):
         """What evaluators read through the API and its export is the brute force's figures."""
@@ -299,6 +342,7 @@ class StatsExact(ServerTestCase):
                 self.assertEqual(listed, row[name], (unit, name, params))
         total = sum(c.get("received", 0) for c in units.values())
         self.assertEqual(doc["totals"]["received"], total)
+        self.district_agrees(rollup, start, end)
         # the same figures as a spreadsheet, read back
         import io
         import openpyxl
@@ -318,6 +362,45 @@ class StatsExact(ServerTestCase):
         status, _, body = self.server.json("GET", f"/api/v1/stats/export?format=pdf&{q}", None,
                                            self.users["admin"])
         self.assertError(status, body, 422, "validation_failed")
+
+    def district_agrees(self, rollup, start, end):
+        """A district's evaluator, by unit and month over [start, end): whole months from the month
+        rows, the days around them from the day rows, an unheld ticket in scope by its account's
+        unit; counts and first-reply medians equal the brute force's."""
+        paths = dict(line.split("\t") for line in self.db.query("SELECT id, path FROM units").splitlines())
+        account_unit = dict(line.split("\t") for line in self.db.query("SELECT id, unit_id FROM accounts").splitlines())
+        district = "/1/5/"
+        want = collections.defaultdict(collections.Counter)
+        hists = collections.defaultdict(collections.Counter)
+        for key, figures in rollup.items():
+            scope = key[1] or int(account_unit.get(str(key[2]), 0))
+            if not paths.get(str(scope), "").startswith(district):
+                continue
+            want[(key[1], key[0][:7])].update(figures)
+        for key, n in self.want_hist.items():
+            scope = key[1] or int(account_unit.get(str(key[2]), 0))
+            if paths.get(str(scope), "").startswith(district):
+                hists[(key[1], key[0][:7])][key[6]] += n
+        self.assertTrue(any(u == 0 for u, _ in want), "no unheld ticket in the district's scope")
+        token = {"Authorization": "Bearer " + mint_token(self.secret, 9001, "evaluator", 5, district)}
+        s, _, doc = self.server.json("GET", f"/api/v1/stats?from={start}&to={end}&group_by=unit,month", None, token)
+        self.assertEqual(s, 200, doc)
+        got = {(int(r["unit_id"] or 0), r["period"]): r for r in doc["rows"]}
+        self.assertEqual(set(got), {k for k, c in want.items() if any(c.values())})
+        for k, row in got.items():
+            for name in COUNTS:
+                self.assertEqual(row[name], want[k].get(name, 0), (k, name))
+            h = hists[k]
+            total = sum(h.values())
+            if total:
+                seen, need = 0, -(-total // 2)
+                for b in sorted(h):
+                    seen += h[b]
+                    if seen >= need:
+                        break
+                self.assertEqual(row["first_reply_hours_median"], bucket_upper(b) / 60.0, k)
+            else:
+                self.assertIsNone(row["first_reply_hours_median"], k)
 
 
 if __name__ == "__main__":

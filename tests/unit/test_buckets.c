@@ -1,6 +1,7 @@
 /* The first-reply histogram's buckets (stats/buckets.h): edges, upper bounds and quantiles. */
 #include "check.h"
 #include "stats/buckets.h"
+#include <string.h>
 
 static void test_edges(void)
 {
@@ -52,8 +53,29 @@ static void test_quantiles(void)
     CHECK_INT(wz_stats_quantile_bucket(h, WZ_STATS_BUCKETS, 0.1), 10);
 }
 
+/* the month rows' packed form: 4 big-endian bytes a bucket, as schema/012's SQL writes them */
+static void test_packed(void)
+{
+    int64_t h[WZ_STATS_BUCKETS] = {0}, back[WZ_STATS_BUCKETS] = {0};
+    h[0] = 1;
+    h[60] = 258; /* 0x00000102 */
+    h[387] = 4294967295LL;
+    unsigned char packed[WZ_STATS_HIST_BYTES];
+    wz_stats_hist_pack(h, packed);
+    CHECK_INT(packed[60 * 4 + 2], 1);
+    CHECK_INT(packed[60 * 4 + 3], 2);
+    CHECK_INT(packed[3], 1);
+    CHECK_INT(wz_stats_hist_unpack(packed, sizeof(packed), back), 0);
+    CHECK(memcmp(h, back, sizeof(h)) == 0);
+    CHECK_INT(wz_stats_hist_unpack(packed, sizeof(packed), back), 0); /* adds */
+    CHECK(back[60] == 516 && back[387] == 2 * 4294967295LL && back[1] == 0);
+    CHECK_INT(wz_stats_hist_unpack(packed, sizeof(packed) - 1, back), -1);
+    CHECK(back[60] == 516); /* a wrong length adds nothing */
+}
+
 int main(void)
 {
+    RUN(test_packed);
     RUN(test_edges);
     RUN(test_uppers);
     RUN(test_quantiles);

@@ -169,7 +169,12 @@ static void test_statements(void)
     wz_identity_t eval = {.role = WZ_ROLE_EVALUATOR, .id = 4, .unit_id = 5, .unit_path = "/1/5/"};
     wz_identity_t admin = {.role = WZ_ROLE_ADMIN, .id = 1, .unit_id = 1, .unit_path = "/1/"};
     wz_stats_stmt_t st;
-    wz_stats_build(&p, &staff, NULL, 0, &st);
+    wz_stats_part_t parts[WZ_STATS_PARTS_MAX];
+    /* account x type: only the full keys have them */
+    CHECK_INT(wz_stats_plan(&p, &staff, parts), 2);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_FULL);
+    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_HIST);
+    wz_stats_build_part(&p, &staff, NULL, &parts[0], &st);
     CHECK(strstr(st.sql, "FROM stats_rollup r") != NULL);
     CHECK(strstr(st.sql, "AND r.unit_id = ?") != NULL);
     CHECK(strstr(st.sql, "GROUP BY r.account_id, r.type") != NULL);
@@ -177,18 +182,57 @@ static void test_statements(void)
     CHECK_STR(st.p[0].u.s.p, "2026-11-01");
     CHECK_STR(st.p[1].u.s.p, "2026-12-01");
     CHECK_INT(st.p[2].u.i, 3);
-    wz_stats_build(&p, &eval, NULL, 1, &st);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    wz_stats_build_part(&p, &eval, NULL, &parts[1], &st);
     CHECK(strstr(st.sql, "FROM stats_reply_hist r") != NULL);
     CHECK(strstr(st.sql, "r.unit_id = 0 AND au.path LIKE") != NULL);
     CHECK(strstr(st.sql, "GROUP BY r.account_id, r.type, r.bucket") != NULL);
     CHECK_INT(st.np, 5);
     CHECK_STR(st.p[2].u.s.p, "/1/5/");
-    wz_stats_build(&p, &admin, NULL, 0, &st);
+    wz_stats_build_part(&p, &admin, NULL, &parts[0], &st);
     CHECK_INT(st.np, 3); /* no scope for admins */
-    /* a unit filter with its subtree: by the unit's path */
+    /* by unit over 2026-10-15 .. 2027-02-03: November to January from the month rows, the days
+     * around them from the day rows, for a subtree role too (by the rows' scope unit) */
+    qs = "from=2026-10-15&to=2027-02-03&group_by=unit";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 4);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_MONTH);
+    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_PACKED);
+    CHECK_INT(parts[2].grain, WZ_STATS_GRAIN_DAY);
+    CHECK_INT(wz_stats_part_rows(&parts[3]), WZ_STATS_ROWS_HIST);
+    wz_stats_build_part(&p, &eval, NULL, &parts[0], &st);
+    CHECK(strstr(st.sql, "FROM stats_rollup_unit_month r") != NULL);
+    CHECK(strstr(st.sql, "su.path LIKE CONCAT(?, '%')") != NULL);
+    CHECK(strstr(st.sql, "GROUP BY r.unit_id") != NULL);
+    CHECK_STR(st.p[0].u.s.p, "2026-11-01");
+    CHECK_STR(st.p[1].u.s.p, "2027-02-01");
+    CHECK_STR(st.p[2].u.s.p, "/1/5/");
+    wz_stats_build_part(&p, &eval, NULL, &parts[1], &st);
+    CHECK(strstr(st.sql, "r.hist FROM stats_rollup_unit_month r") != NULL);
+    CHECK(strstr(st.sql, "GROUP BY") == NULL); /* packed rows are summed by the assembly */
+    wz_stats_build_part(&p, &eval, NULL, &parts[2], &st);
+    CHECK(strstr(st.sql, "FROM stats_rollup_unit r") != NULL);
+    CHECK_INT(st.np, 5);
+    CHECK_STR(st.p[0].u.s.p, "2026-10-15");
+    CHECK_STR(st.p[1].u.s.p, "2026-11-01");
+    CHECK_STR(st.p[2].u.s.p, "2027-02-01");
+    CHECK_STR(st.p[3].u.s.p, "2027-02-03");
+    /* whole months only: two parts; no whole month: the day rows for all of it */
+    qs = "from=2026-07-01&to=2026-10-01&group_by=month";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_MONTH);
+    qs = "from=2026-07-02&to=2026-08-31";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &admin, parts), 2);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_DAY);
+    CHECK(parts[0].range[0][0] == p.from && parts[0].range[0][1] == p.to);
+    /* a unit filter with its subtree, by week: the day rows, by the unit's path */
     qs = "from=2026-11-01&to=2026-12-01&group_by=week&unit_id=5&include_descendants=true";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
-    wz_stats_build(&p, &admin, "/1/5/", 0, &st);
+    CHECK_INT(wz_stats_plan(&p, &admin, parts), 2);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_DAY);
+    wz_stats_build_part(&p, &admin, "/1/5/", &parts[0], &st);
     CHECK(strstr(st.sql, "AND u.path LIKE CONCAT(?, '%')") != NULL);
     CHECK(strstr(st.sql, "%x-W%v") != NULL);
     CHECK_STR(st.p[2].u.s.p, "/1/5/");
@@ -379,6 +423,40 @@ static void test_assemble_units(void)
     CHECK(row_of(rows, "1") == NULL);
     CHECK(row_of(rows, "5") != NULL);
     CHECK_INT(count(row_of(rows, "5"), "received"), 6);
+    json_decref(doc);
+
+    /* the month rows' packed histograms sum with histogram rows into the same figures: unit 3's
+     * 60-minute reply packed, its 245-minute one a row of the days around the months */
+    static unsigned char packed3[WZ_STATS_HIST_BYTES], packed6[WZ_STATS_HIST_BYTES];
+    int64_t h3[WZ_STATS_BUCKETS] = {0}, h6[WZ_STATS_BUCKETS] = {0};
+    h3[60] = 1;
+    h6[120] = 4;
+    wz_stats_hist_pack(h3, packed3);
+    wz_stats_hist_pack(h6, packed6);
+    fake_t packed_res, rest_res;
+    fake_start(&packed_res, 3);
+    size_t at = 0;
+    put_int(&packed_res, &at, 3);
+    put_text(&packed_res, &at, "");
+    packed_res.cells[at++] = (wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(const char *)packed3, sizeof(packed3)}};
+    put_int(&packed_res, &at, 6);
+    put_text(&packed_res, &at, "");
+    packed_res.cells[at++] = (wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(const char *)packed6, sizeof(packed6)}};
+    packed_res.res.nrows = 2;
+    fake_start(&rest_res, 4);
+    hist_row(&rest_res, 3, "/1/3/", 145, 1);
+    hist_row(&rest_res, 7, "/1/5/7/", 60, 1);
+    p.include_descendants = 0;
+    wz_stats_asm_t *s = wz_stats_asm_new(&p, &admin, units);
+    wz_stats_asm_add(s, &rollup_res.res, WZ_STATS_ROWS_COUNTS);
+    wz_stats_asm_add(s, &packed_res.res, WZ_STATS_ROWS_PACKED);
+    wz_stats_asm_add(s, &rest_res.res, WZ_STATS_ROWS_HIST);
+    doc = wz_stats_asm_finish(s);
+    u3 = row_of(json_object_get(doc, "rows"), "3");
+    CHECK(json_real_value(json_object_get(u3, "first_reply_hours_median")) == 1.0);
+    CHECK(json_real_value(json_object_get(u3, "first_reply_hours_p90")) == 245.0 / 60.0);
+    CHECK(json_real_value(json_object_get(row_of(json_object_get(doc, "rows"), "6"), "first_reply_hours_p90")) == 2.0);
+    CHECK(json_real_value(json_object_get(json_object_get(doc, "totals"), "first_reply_hours_median")) == 2.0);
     json_decref(doc);
     wz_stats_units_free(units);
 }
