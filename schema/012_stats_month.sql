@@ -7,7 +7,9 @@
 --     (the holder, or for a ticket no unit holds its account's unit; 0 = only admins);
 --   * stats_rollup_unit_month keeps the same sums per (month, unit, scope unit), with the
 --     first-reply histogram packed into the row (hist: WZ_STATS_BUCKETS counts, 4 bytes each,
---     big-endian; server/stats/buckets.h), so a month of a unit is one row, not one per bucket.
+--     big-endian; server/stats/buckets.h), so a month of a unit is one row, not one per bucket;
+--   * stats_rollup_dim_month the same with one more key (account, channel, type, category, or
+--     account and type): the full grain was nearly a row per ticket on generated province data.
 -- The job rebuilds everything from the tickets: the rollups are emptied, every ticket marked.
 
 ALTER TABLE stats_facts ADD COLUMN scope_unit_id BIGINT UNSIGNED NOT NULL DEFAULT 0 AFTER unit_id;
@@ -78,6 +80,42 @@ CREATE TABLE stats_rollup_unit_month (
   hist             VARBINARY(1552) NOT NULL COMMENT '388 buckets x 4 bytes, big-endian counts',
   PRIMARY KEY (day, unit_id, scope_unit_id),
   KEY ix_rollup_month_unit_day (unit_id, day)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- the same per (month, unit, scope unit) and one more key: the account (dim 1), the channel (2),
+-- the type (3), the category (4), or the account and the type (5); the keys a row does not have
+-- are 0 / ''. What a query with one of these as its keys and filters reads for whole months
+-- (the full grain's rows are one per ticket or nearly at a province's volume: a day has fewer
+-- tickets than unit x account x channel x type x category combinations)
+CREATE TABLE stats_rollup_dim_month (
+  dim              TINYINT UNSIGNED NOT NULL,
+  day              DATE NOT NULL,
+  unit_id          BIGINT UNSIGNED NOT NULL,
+  scope_unit_id    BIGINT UNSIGNED NOT NULL,
+  account_id       BIGINT UNSIGNED NOT NULL,
+  channel          VARCHAR(16) NOT NULL,
+  type             VARCHAR(16) NOT NULL,
+  category_id      BIGINT UNSIGNED NOT NULL,
+  received         BIGINT NOT NULL DEFAULT 0,
+  dispatched       BIGINT NOT NULL DEFAULT 0,
+  signed           BIGINT NOT NULL DEFAULT 0,
+  signed_on_time   BIGINT NOT NULL DEFAULT 0,
+  replied          BIGINT NOT NULL DEFAULT 0,
+  replied_on_time  BIGINT NOT NULL DEFAULT 0,
+  overdue          BIGINT NOT NULL DEFAULT 0,
+  returned         BIGINT NOT NULL DEFAULT 0,
+  transferred      BIGINT NOT NULL DEFAULT 0,
+  extended         BIGINT NOT NULL DEFAULT 0,
+  supervised       BIGINT NOT NULL DEFAULT 0,
+  reopened         BIGINT NOT NULL DEFAULT 0,
+  rated            BIGINT NOT NULL DEFAULT 0,
+  satisfied        BIGINT NOT NULL DEFAULT 0,
+  basically_satisfied BIGINT NOT NULL DEFAULT 0,
+  unsatisfied      BIGINT NOT NULL DEFAULT 0,
+  reply_count      BIGINT NOT NULL DEFAULT 0,
+  reply_minutes    BIGINT NOT NULL DEFAULT 0,
+  hist             VARBINARY(1552) NOT NULL COMMENT '388 buckets x 4 bytes, big-endian counts',
+  PRIMARY KEY (dim, day, unit_id, scope_unit_id, account_id, channel, type, category_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- rebuilt from the tickets by the job (server/stats/refresh.c): the facts and the rollups start

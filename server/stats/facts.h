@@ -35,6 +35,17 @@ typedef enum {
 /** The column name of a count ("received", "signed_on_time", ...). */
 const char *wz_stats_count_name(wz_stats_count_t c);
 
+/* the extra key of a (month, unit, scope unit) row in stats_rollup_dim_month (schema/012): the
+ * keys it does not name are 0 / '' there */
+typedef enum {
+    WZ_STATS_DIM_ACCOUNT = 1,
+    WZ_STATS_DIM_CHANNEL,
+    WZ_STATS_DIM_TYPE,
+    WZ_STATS_DIM_CATEGORY,
+    WZ_STATS_DIM_ACCOUNT_TYPE,
+    WZ_STATS_DIM__END
+} wz_stats_dim_t;
+
 #define WZ_STATS_FACTS_MAX 16 /* units one ticket can count for (the holder and who passed it on) */
 
 typedef struct wz_stats_ticket {

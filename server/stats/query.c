@@ -3,6 +3,7 @@
 #include "stats/query.h"
 #include "common/query.h"
 #include "common/timefmt.h"
+#include "stats/facts.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -384,6 +385,17 @@ static const char *const key_cols[WZ_SK__COUNT] = {
     "DATE_FORMAT(r.day, '%x-W%v'), ''", /* %x-%v: the ISO 8601 year and week, Monday first */
     "DATE_FORMAT(r.day, '%Y-%m'), ''",
 };
+/* the same without aggregates, for the rows that are not grouped (packed histograms) */
+static const char *const key_cols_plain[WZ_SK__COUNT] = {
+    "CAST(r.unit_id AS SIGNED), ''",
+    "CAST(r.account_id AS SIGNED), COALESCE(a.name, '')",
+    "r.channel, ''",
+    "r.type, ''",
+    "CAST(r.category_id AS SIGNED), COALESCE(c.name, '')",
+    "DATE_FORMAT(r.day, '%Y-%m-%d'), ''",
+    "DATE_FORMAT(r.day, '%x-W%v'), ''",
+    "DATE_FORMAT(r.day, '%Y-%m'), ''",
+};
 static const char *const key_group[WZ_SK__COUNT] = {
     "r.unit_id",
     "r.account_id",
@@ -401,17 +413,41 @@ static const char sums[] =
     "SUM(r.supervised), SUM(r.reopened), SUM(r.rated), SUM(r.satisfied), SUM(r.basically_satisfied), "
     "SUM(r.unsatisfied), SUM(r.reply_count), SUM(r.reply_minutes)";
 
-/* Whether the unit grains (stats_rollup_unit, _month) answer: no account, channel, type or
- * category in the keys or the filters. They read units x days (or months) rows instead of every
- * combination that had tickets; scope_unit_id keeps a subtree role's scope (an unheld ticket
- * belongs to its account's unit). */
-static int unit_grain(const wz_stats_params_t *p)
+/* The dimensions besides unit and period that a query names, as keys or as filters: the
+ * grain must keep each of them. */
+enum { USES_ACCOUNT = 1, USES_CHANNEL = 2, USES_TYPE = 4, USES_CATEGORY = 8 };
+
+static int dims_used(const wz_stats_params_t *p)
 {
+    int used = 0;
     for (int i = 0; i < p->nkeys; i++)
-        if (p->keys[i] == WZ_SK_ACCOUNT || p->keys[i] == WZ_SK_CHANNEL || p->keys[i] == WZ_SK_TYPE ||
-            p->keys[i] == WZ_SK_CATEGORY)
-            return 0;
-    return !(p->account_id > 0 || p->category_id > 0 || p->channel[0] || p->type[0]);
+        used |= p->keys[i] == WZ_SK_ACCOUNT    ? USES_ACCOUNT
+                : p->keys[i] == WZ_SK_CHANNEL  ? USES_CHANNEL
+                : p->keys[i] == WZ_SK_TYPE     ? USES_TYPE
+                : p->keys[i] == WZ_SK_CATEGORY ? USES_CATEGORY
+                                               : 0;
+    used |= (p->account_id > 0 ? USES_ACCOUNT : 0) | (p->channel[0] ? USES_CHANNEL : 0) |
+            (p->type[0] ? USES_TYPE : 0) | (p->category_id > 0 ? USES_CATEGORY : 0);
+    return used;
+}
+
+/* the month rows that keep exactly these dimensions (stats_rollup_dim_month's dim), or 0 */
+static int dim_of(int used)
+{
+    switch (used) {
+    case USES_ACCOUNT:
+        return WZ_STATS_DIM_ACCOUNT;
+    case USES_CHANNEL:
+        return WZ_STATS_DIM_CHANNEL;
+    case USES_TYPE:
+        return WZ_STATS_DIM_TYPE;
+    case USES_CATEGORY:
+        return WZ_STATS_DIM_CATEGORY;
+    case USES_ACCOUNT | USES_TYPE:
+        return WZ_STATS_DIM_ACCOUNT_TYPE;
+    default:
+        return 0;
+    }
 }
 
 /* the first day of the month of day d */
@@ -422,36 +458,35 @@ static int64_t month_start(int64_t d)
     return wz_days_from_civil(y, m, 1);
 }
 
-static wz_stats_part_t part(wz_stats_grain_t grain, int hist, int64_t a0, int64_t a1, int64_t b0, int64_t b1)
+static wz_stats_part_t part(wz_stats_grain_t grain, int dim, int hist, int64_t a0, int64_t a1, int64_t b0, int64_t b1)
 {
-    return (wz_stats_part_t){.grain = grain, .hist = hist, .range = {{a0, a1}, {b0, b1}}};
+    return (wz_stats_part_t){.grain = grain, .dim = dim, .hist = hist, .range = {{a0, a1}, {b0, b1}}};
 }
 
 size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_part_t parts[WZ_STATS_PARTS_MAX])
 {
     (void)who; /* every role's scope is one of every grain's columns */
-    if (!unit_grain(p)) {
-        parts[0] = part(WZ_STATS_GRAIN_FULL, 0, p->from, p->to, p->to, p->to);
-        parts[1] = part(WZ_STATS_GRAIN_FULL, 1, p->from, p->to, p->to, p->to);
-        return 2;
-    }
+    int used = dims_used(p), dim = dim_of(used);
+    /* the day rows of the same keys: the (day, unit) grain, or the full one */
+    wz_stats_grain_t days = used == 0 ? WZ_STATS_GRAIN_DAY : WZ_STATS_GRAIN_FULL;
     int by_day = 0;
     for (int i = 0; i < p->nkeys; i++)
         by_day |= p->keys[i] == WZ_SK_DAY || p->keys[i] == WZ_SK_WEEK;
     /* the whole months inside [from, to): [m1, m2) */
     int64_t m1 = month_start(p->from) == p->from ? p->from : month_start(month_start(p->from) + 31);
     int64_t m2 = month_start(p->to);
-    if (by_day || m1 >= m2) {
-        parts[0] = part(WZ_STATS_GRAIN_DAY, 0, p->from, p->to, p->to, p->to);
-        parts[1] = part(WZ_STATS_GRAIN_DAY, 1, p->from, p->to, p->to, p->to);
+    if (by_day || m1 >= m2 || (used != 0 && dim == 0)) {
+        parts[0] = part(days, 0, 0, p->from, p->to, p->to, p->to);
+        parts[1] = part(days, 0, 1, p->from, p->to, p->to, p->to);
         return 2;
     }
-    parts[0] = part(WZ_STATS_GRAIN_MONTH, 0, m1, m2, m2, m2);
-    parts[1] = part(WZ_STATS_GRAIN_MONTH, 1, m1, m2, m2, m2);
+    wz_stats_grain_t months = used == 0 ? WZ_STATS_GRAIN_MONTH : WZ_STATS_GRAIN_DIM;
+    parts[0] = part(months, dim, 0, m1, m2, m2, m2);
+    parts[1] = part(months, dim, 1, m1, m2, m2, m2);
     if (p->from == m1 && p->to == m2)
         return 2;
-    parts[2] = part(WZ_STATS_GRAIN_DAY, 0, p->from, m1, m2, p->to);
-    parts[3] = part(WZ_STATS_GRAIN_DAY, 1, p->from, m1, m2, p->to);
+    parts[2] = part(days, 0, 0, p->from, m1, m2, p->to);
+    parts[3] = part(days, 0, 1, p->from, m1, m2, p->to);
     return 4;
 }
 
@@ -459,13 +494,15 @@ wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part)
 {
     if (!part->hist)
         return WZ_STATS_ROWS_COUNTS;
-    return part->grain == WZ_STATS_GRAIN_MONTH ? WZ_STATS_ROWS_PACKED : WZ_STATS_ROWS_HIST;
+    return part->grain == WZ_STATS_GRAIN_MONTH || part->grain == WZ_STATS_GRAIN_DIM ? WZ_STATS_ROWS_PACKED
+                                                                                    : WZ_STATS_ROWS_HIST;
 }
 
-static const char *const tables[3][2] = {
+static const char *const tables[4][2] = {
     {"stats_rollup", "stats_reply_hist"},
     {"stats_rollup_unit", "stats_reply_hist_unit"},
     {"stats_rollup_unit_month", "stats_rollup_unit_month"},
+    {"stats_rollup_dim_month", "stats_rollup_dim_month"},
 };
 
 void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path,
@@ -476,7 +513,8 @@ void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, c
     int full = part->grain == WZ_STATS_GRAIN_FULL;
     put(st, "SELECT ");
     for (int i = 0; i < p->nkeys; i++) {
-        put(st, key_cols[p->keys[i]]);
+        /* packed rows are not grouped: their labels are plain columns */
+        put(st, rows == WZ_STATS_ROWS_PACKED ? key_cols_plain[p->keys[i]] : key_cols[p->keys[i]]);
         put(st, ", ");
     }
     put(st, rows == WZ_STATS_ROWS_COUNTS ? sums : rows == WZ_STATS_ROWS_HIST ? "CAST(r.bucket AS SIGNED), SUM(r.n)"
@@ -487,7 +525,9 @@ void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, c
     if (full)
         put(st, " LEFT JOIN accounts a ON a.id = r.account_id LEFT JOIN units au ON au.id = a.unit_id "
                 "LEFT JOIN categories c ON c.id = r.category_id");
-    else if (who->role == WZ_ROLE_DISPATCHER || who->role == WZ_ROLE_SUPERVISOR || who->role == WZ_ROLE_EVALUATOR)
+    if (part->grain == WZ_STATS_GRAIN_DIM)
+        put(st, " LEFT JOIN accounts a ON a.id = r.account_id LEFT JOIN categories c ON c.id = r.category_id");
+    if (!full && (who->role == WZ_ROLE_DISPATCHER || who->role == WZ_ROLE_SUPERVISOR || who->role == WZ_ROLE_EVALUATOR))
         put(st, " LEFT JOIN units su ON su.id = r.scope_unit_id");
     int nranges = part->range[1][0] < part->range[1][1] ? 2 : 1;
     put(st, nranges == 2 ? " WHERE ((r.day >= ? AND r.day < ?) OR (r.day >= ? AND r.day < ?))"
@@ -497,6 +537,10 @@ void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, c
         wz_stats_date_format(part->range[k][1], st->dates[2 * k + 1]);
         bind_value(st, WZ_DB_TEXT(st->dates[2 * k]));
         bind_value(st, WZ_DB_TEXT(st->dates[2 * k + 1]));
+    }
+    if (part->grain == WZ_STATS_GRAIN_DIM) {
+        put(st, " AND r.dim = ?");
+        bind_value(st, WZ_DB_INT(part->dim));
     }
     /* scope, as GET /tickets has it: a ticket no unit holds belongs to its account's unit */
     switch (who->role) {

@@ -110,10 +110,11 @@ typedef struct {
     char dates[4][WZ_STATS_DATE_MAX];
 } wz_stats_stmt_t;
 
-/** Where a part of a query reads (docs/metrics.md, "Design"): every key by day (stats_rollup,
- * stats_reply_hist), (day, unit) (stats_rollup_unit, stats_reply_hist_unit) or (month, unit)
- * with packed histograms (stats_rollup_unit_month). */
-typedef enum { WZ_STATS_GRAIN_FULL, WZ_STATS_GRAIN_DAY, WZ_STATS_GRAIN_MONTH } wz_stats_grain_t;
+/** Where a part of a query reads (docs/metrics.md, "How the numbers are kept"): every key by
+ * day (stats_rollup, stats_reply_hist), (day, unit) (stats_rollup_unit, stats_reply_hist_unit),
+ * (month, unit) (stats_rollup_unit_month) or (month, unit, one dimension)
+ * (stats_rollup_dim_month), the month rows with packed histograms. */
+typedef enum { WZ_STATS_GRAIN_FULL, WZ_STATS_GRAIN_DAY, WZ_STATS_GRAIN_MONTH, WZ_STATS_GRAIN_DIM } wz_stats_grain_t;
 /** What a part's rows are: counts, histogram rows (bucket, n), or packed histograms. */
 typedef enum { WZ_STATS_ROWS_COUNTS, WZ_STATS_ROWS_HIST, WZ_STATS_ROWS_PACKED } wz_stats_rows_t;
 
@@ -121,14 +122,15 @@ typedef enum { WZ_STATS_ROWS_COUNTS, WZ_STATS_ROWS_HIST, WZ_STATS_ROWS_PACKED } 
  * twice (the days before and after the whole months; an unused range has from == to). */
 typedef struct {
     wz_stats_grain_t grain;
+    int dim; /* WZ_STATS_GRAIN_DIM: which (stats/facts.h's wz_stats_dim_t) */
     int hist;
     int64_t range[2][2];
 } wz_stats_part_t;
 #define WZ_STATS_PARTS_MAX 4
 
 /** The statements that answer the parameters for the caller, in order: the coarsest grain
- * that has every key and filter asked for; with the unit grains, the whole months of [from, to)
- * from the month rows and the days around them from the day rows. Returns how many (2 or 4). */
+ * that has every key and filter asked for; the whole months of [from, to) from month rows and
+ * the days around them from the day rows of the same keys. Returns how many (2 or 4). */
 size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_part_t parts[WZ_STATS_PARTS_MAX]);
 /** What a part's rows are. */
 wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part);

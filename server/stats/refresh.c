@@ -10,9 +10,11 @@
 
 #define BATCH_MAX 500
 #define MOVES_MAX 64    /* dispatches, transfers and returns read per ticket */
-#define STMT_PARAMS 28  /* the month grain: 3 keys, 16 counts, 2 sums, 7 for the packed histogram */
-/* per fact, old and new: rollup + histogram at the full and the (day, unit) grain, the month row */
-#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * 5 + WZ_STATS_FACTS_MAX + 4)
+#define STMT_PARAMS 33 /* a dimension's month row: 8 keys, 16 counts, 2 sums, 7 for the packed histogram */
+/* per fact, old and new: rollup + histogram at the full and the (day, unit) grain, the month
+ * row, a month row per dimension */
+#define STMTS_PER_FACT (5 + WZ_STATS_DIM__END - 1)
+#define STMTS_MAX (WZ_STATS_FACTS_MAX * 2 * STMTS_PER_FACT + WZ_STATS_FACTS_MAX + 4)
 
 /* one write of a ticket's turn; text parameters point into its own buffers */
 typedef struct {
@@ -58,7 +60,8 @@ static const char sql_ticket[] =
 static const char sql_moves[] =
     "SELECT action, CAST(COALESCE(unit_id, 0) AS SIGNED) FROM ticket_events "
     "WHERE ticket_id = ? AND action IN ('dispatch', 'transfer', 'return') ORDER BY id LIMIT ?";
-static char sql_old[1024], sql_rollup[2048], sql_rollup_unit[2048], sql_rollup_month[3072], sql_fact[1024];
+static char sql_old[1024], sql_rollup[2048], sql_rollup_unit[2048], sql_rollup_month[3072], sql_rollup_dim[3072],
+    sql_fact[1024];
 static const char sql_hist[] =
     "INSERT INTO stats_reply_hist (day, unit_id, account_id, channel, type, category_id, bucket, n) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE n = n + VALUES(n)";
@@ -103,6 +106,15 @@ static void build_sql(void)
     snprintf(sql_rollup_month, sizeof(sql_rollup_month),
              "INSERT INTO stats_rollup_unit_month (day, unit_id, scope_unit_id%s, reply_count, reply_minutes, hist) "
              "VALUES (?, ?, ?%s, ?, ?, IF(? < 0, REPEAT(X'00', %d), "
+             "INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))) "
+             "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
+             "reply_minutes = reply_minutes + VALUES(reply_minutes), hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
+             "UNHEX(LPAD(HEX(CAST(CONV(HEX(SUBSTRING(hist, ? * 4 + 1, 4)), 16, 10) AS SIGNED) + ?), 8, '0'))))",
+             cols, marks, WZ_STATS_HIST_BYTES, WZ_STATS_HIST_BYTES, adds);
+    snprintf(sql_rollup_dim, sizeof(sql_rollup_dim),
+             "INSERT INTO stats_rollup_dim_month (day, unit_id, scope_unit_id, dim, account_id, channel, type, "
+             "category_id%s, reply_count, reply_minutes, hist) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?%s, ?, ?, IF(? < 0, REPEAT(X'00', %d), "
              "INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))) "
              "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
              "reply_minutes = reply_minutes + VALUES(reply_minutes), hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
@@ -157,8 +169,20 @@ static void unit_keys(stmt_t *s, const char *day, const wz_stats_fact_t *f)
     s->p[s->n++] = WZ_DB_INT(f->scope_unit_id);
 }
 
+/* the packed histogram's parameters (sql_rollup_month's comment): insert, then update */
+static void packed_hist(stmt_t *s, int bucket, int sign)
+{
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(bucket);
+    s->p[s->n++] = WZ_DB_INT(sign);
+}
+
 /* a fact added to (sign 1) or taken from (-1) every grain: the full keys and (day, unit) with
- * their histogram rows, and the month row with its packed histogram */
+ * their histogram rows, the (month, unit) row and a row per dimension with packed histograms */
 static void apply(wz_stats_refresh_t *r, const wz_stats_fact_t *f, int sign)
 {
     int replied = f->reply_minutes >= 0;
@@ -172,13 +196,20 @@ static void apply(wz_stats_refresh_t *r, const wz_stats_fact_t *f, int sign)
     s = add_stmt(r, sql_rollup_month, f);
     unit_keys(s, s->month, f);
     figures(s, f, sign);
-    s->p[s->n++] = WZ_DB_INT(bucket);
-    s->p[s->n++] = WZ_DB_INT(bucket);
-    s->p[s->n++] = WZ_DB_INT(sign);
-    s->p[s->n++] = WZ_DB_INT(bucket);
-    s->p[s->n++] = WZ_DB_INT(bucket);
-    s->p[s->n++] = WZ_DB_INT(bucket);
-    s->p[s->n++] = WZ_DB_INT(sign);
+    packed_hist(s, bucket, sign);
+    for (int d = WZ_STATS_DIM_ACCOUNT; d < WZ_STATS_DIM__END; d++) {
+        int account = d == WZ_STATS_DIM_ACCOUNT || d == WZ_STATS_DIM_ACCOUNT_TYPE;
+        int type = d == WZ_STATS_DIM_TYPE || d == WZ_STATS_DIM_ACCOUNT_TYPE;
+        s = add_stmt(r, sql_rollup_dim, f);
+        unit_keys(s, s->month, f);
+        s->p[s->n++] = WZ_DB_INT(d);
+        s->p[s->n++] = WZ_DB_INT(account ? f->account_id : 0);
+        s->p[s->n++] = WZ_DB_TEXT(d == WZ_STATS_DIM_CHANNEL ? s->channel : "");
+        s->p[s->n++] = WZ_DB_TEXT(type ? s->type : "");
+        s->p[s->n++] = WZ_DB_INT(d == WZ_STATS_DIM_CATEGORY ? f->category_id : 0);
+        figures(s, f, sign);
+        packed_hist(s, bucket, sign);
+    }
     if (!replied)
         return;
     s = add_stmt(r, sql_hist, f);

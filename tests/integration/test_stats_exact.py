@@ -278,6 +278,31 @@ class StatsExact(ServerTestCase):
                 got_hist_month[key] = buckets
         self.assertEqual(got_month, {k: dict(v) for k, v in by_month.items()})
         self.assertEqual(got_hist_month, {k: dict(v) for k, v in hist_month.items() if v})
+        # and per dimension: 1 account, 2 channel, 3 type, 4 category, 5 account and type
+        def dim_key(dim, key):
+            scope = key[1] or account_unit.get(key[2], 0)
+            return (dim, key[0][:8] + "01", key[1], scope, key[2] if dim in (1, 5) else 0,
+                    key[3] if dim == 2 else "", key[4] if dim in (3, 5) else "", key[5] if dim == 4 else 0)
+        by_dim, hist_dim = collections.defaultdict(collections.Counter), collections.defaultdict(collections.Counter)
+        for dim in range(1, 6):
+            for key, figures in want_rollup.items():
+                by_dim[dim_key(dim, key)].update(figures)
+            for key, n in want_hist.items():
+                hist_dim[dim_key(dim, key)][key[6]] += n
+        got_dim, got_hist_dim = {}, {}
+        for line in self.db.query(f"SELECT dim, day, unit_id, scope_unit_id, account_id, channel, type, category_id, "
+                                  f"{', '.join(cols)}, HEX(hist) FROM stats_rollup_dim_month").splitlines():
+            f = line.split("\t")
+            key = (int(f[0]), f[1], int(f[2]), int(f[3]), int(f[4]), f[5], f[6], int(f[7]))
+            figures = {n: int(v) for n, v in zip(cols, f[8:-1]) if int(v)}
+            packed = f[-1]
+            buckets = {b: int(packed[8 * b:8 * b + 8], 16) for b in range(388) if int(packed[8 * b:8 * b + 8], 16)}
+            if figures:
+                got_dim[key] = figures
+            if buckets:
+                got_hist_dim[key] = buckets
+        self.assertEqual(got_dim, {k: dict(v) for k, v in by_dim.items()})
+        self.assertEqual(got_hist_dim, {k: dict(v) for k, v in hist_dim.items() if v})
         self.want_hist = want_hist
         return want_rollup
 
@@ -342,7 +367,12 @@ class StatsExact(ServerTestCase):
                 self.assertEqual(listed, row[name], (unit, name, params))
         total = sum(c.get("received", 0) for c in units.values())
         self.assertEqual(doc["totals"]["received"], total)
-        self.district_agrees(rollup, start, end)
+        self.district_agrees(rollup, start, end, "unit,month", lambda k: (k[1], k[0][:7]),
+                             lambda r: (int(r["unit_id"] or 0), r["period"]))
+        self.district_agrees(rollup, start, end, "account,type", lambda k: (k[2], k[4]),
+                             lambda r: (int(r["account_id"] or 0), r["type"]))
+        self.district_agrees(rollup, start, end, "category&type=help", lambda k: (k[5],) if k[4] == "help" else None,
+                             lambda r: (int(r["category_id"] or 0),))
         # the same figures as a spreadsheet, read back
         import io
         import openpyxl
@@ -363,29 +393,33 @@ class StatsExact(ServerTestCase):
                                            self.users["admin"])
         self.assertError(status, body, 422, "validation_failed")
 
-    def district_agrees(self, rollup, start, end):
-        """A district's evaluator, by unit and month over [start, end): whole months from the month
-        rows, the days around them from the day rows, an unheld ticket in scope by its account's
-        unit; counts and first-reply medians equal the brute force's."""
+    def district_agrees(self, rollup, start, end, query, want_key, got_key):
+        """A district's evaluator over [start, end) (whole months from the month rows, the days
+        around them from the day rows; an unheld ticket in scope by its account's unit), grouped
+        as query asks: counts and first-reply medians equal the brute force's, keyed by
+        want_key(brute-force key) (None: not in the answer) and got_key(row)."""
         paths = dict(line.split("\t") for line in self.db.query("SELECT id, path FROM units").splitlines())
         account_unit = dict(line.split("\t") for line in self.db.query("SELECT id, unit_id FROM accounts").splitlines())
         district = "/1/5/"
         want = collections.defaultdict(collections.Counter)
         hists = collections.defaultdict(collections.Counter)
+        unheld = False
         for key, figures in rollup.items():
             scope = key[1] or int(account_unit.get(str(key[2]), 0))
-            if not paths.get(str(scope), "").startswith(district):
+            if not paths.get(str(scope), "").startswith(district) or want_key(key) is None:
                 continue
-            want[(key[1], key[0][:7])].update(figures)
+            want[want_key(key)].update(figures)
+            if key[1] == 0:
+                unheld = True
         for key, n in self.want_hist.items():
             scope = key[1] or int(account_unit.get(str(key[2]), 0))
-            if paths.get(str(scope), "").startswith(district):
-                hists[(key[1], key[0][:7])][key[6]] += n
-        self.assertTrue(any(u == 0 for u, _ in want), "no unheld ticket in the district's scope")
+            if paths.get(str(scope), "").startswith(district) and want_key(key) is not None:
+                hists[want_key(key)][key[6]] += n
         token = {"Authorization": "Bearer " + mint_token(self.secret, 9001, "evaluator", 5, district)}
-        s, _, doc = self.server.json("GET", f"/api/v1/stats?from={start}&to={end}&group_by=unit,month", None, token)
+        self.assertTrue(unheld, "no unheld ticket in the district's scope")
+        s, _, doc = self.server.json("GET", f"/api/v1/stats?from={start}&to={end}&group_by={query}", None, token)
         self.assertEqual(s, 200, doc)
-        got = {(int(r["unit_id"] or 0), r["period"]): r for r in doc["rows"]}
+        got = {got_key(r): r for r in doc["rows"]}
         self.assertEqual(set(got), {k for k, c in want.items() if any(c.values())})
         for k, row in got.items():
             for name in COUNTS:

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "common/timefmt.h"
 #include "stats/buckets.h"
+#include "stats/facts.h"
 #include "stats/query.h"
 #include <math.h>
 #include <stdlib.h>
@@ -227,6 +228,33 @@ static void test_statements(void)
     CHECK_INT(wz_stats_plan(&p, &admin, parts), 2);
     CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_DAY);
     CHECK(parts[0].range[0][0] == p.from && parts[0].range[0][1] == p.to);
+    /* one dimension (or account and type) over whole months: its month rows, then the full
+     * grain's day rows for the days around them; three dimensions: the full grain throughout */
+    qs = "from=2026-10-15&to=2027-01-01&group_by=account,type";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 4);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_DIM);
+    CHECK_INT(parts[0].dim, WZ_STATS_DIM_ACCOUNT_TYPE);
+    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_PACKED);
+    CHECK_INT(parts[2].grain, WZ_STATS_GRAIN_FULL);
+    wz_stats_build_part(&p, &eval, NULL, &parts[0], &st);
+    CHECK(strstr(st.sql, "FROM stats_rollup_dim_month r") != NULL);
+    CHECK(strstr(st.sql, "AND r.dim = ?") != NULL);
+    CHECK(strstr(st.sql, "GROUP BY r.account_id, r.type") != NULL);
+    CHECK_INT(st.p[2].u.i, WZ_STATS_DIM_ACCOUNT_TYPE);
+    wz_stats_build_part(&p, &eval, NULL, &parts[1], &st);
+    CHECK(strstr(st.sql, "COALESCE(a.name, '')") != NULL && strstr(st.sql, "MAX(") == NULL);
+    wz_stats_build_part(&p, &eval, NULL, &parts[2], &st);
+    CHECK(strstr(st.sql, "FROM stats_rollup r") != NULL);
+    CHECK_STR(st.p[1].u.s.p, "2026-11-01");
+    qs = "from=2026-11-01&to=2026-12-01&group_by=unit&type=complaint";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    CHECK_INT(parts[0].dim, WZ_STATS_DIM_TYPE);
+    qs = "from=2026-11-01&to=2026-12-01&group_by=type&channel=weibo";
+    CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_FULL);
     /* a unit filter with its subtree, by week: the day rows, by the unit's path */
     qs = "from=2026-11-01&to=2026-12-01&group_by=week&unit_id=5&include_descendants=true";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
