@@ -99,27 +99,28 @@ static void build_sql(void)
              "VALUES (?, ?, ?%s, ?, ?) ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
              "reply_minutes = reply_minutes + VALUES(reply_minutes)",
              cols, marks, adds);
-    /* the month row's histogram is packed (stats/buckets.h): a new row starts from zeros with
-     * the one bucket set; an existing row has its bucket's four bytes read, moved by the
-     * difference and written back, in the statement (parameters: bucket, bucket, difference;
-     * bucket, bucket, bucket, difference; a bucket of -1 leaves the histogram alone) */
+    /* a month row's histogram is packed (stats/buckets.h): a new row starts from zeros with the
+     * one bucket set; an existing row has its bucket's four bytes read, moved by the difference
+     * and written back, in the statement (parameters: bucket, bucket, difference; bucket,
+     * bucket, bucket, difference; a bucket of -1 leaves the histogram alone) */
+    char packed_new[256], packed_move[512];
+    snprintf(packed_new, sizeof(packed_new),
+             "IF(? < 0, REPEAT(X'00', %d), INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))",
+             WZ_STATS_HIST_BYTES, WZ_STATS_HIST_BYTES);
+    snprintf(packed_move, sizeof(packed_move), "%s",
+             "hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
+             "UNHEX(LPAD(HEX(CAST(CONV(HEX(SUBSTRING(hist, ? * 4 + 1, 4)), 16, 10) AS SIGNED) + ?), 8, '0'))))");
     snprintf(sql_rollup_month, sizeof(sql_rollup_month),
              "INSERT INTO stats_rollup_unit_month (day, unit_id, scope_unit_id%s, reply_count, reply_minutes, hist) "
-             "VALUES (?, ?, ?%s, ?, ?, IF(? < 0, REPEAT(X'00', %d), "
-             "INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))) "
-             "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
-             "reply_minutes = reply_minutes + VALUES(reply_minutes), hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
-             "UNHEX(LPAD(HEX(CAST(CONV(HEX(SUBSTRING(hist, ? * 4 + 1, 4)), 16, 10) AS SIGNED) + ?), 8, '0'))))",
-             cols, marks, WZ_STATS_HIST_BYTES, WZ_STATS_HIST_BYTES, adds);
+             "VALUES (?, ?, ?%s, ?, ?, %s) ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
+             "reply_minutes = reply_minutes + VALUES(reply_minutes), %s",
+             cols, marks, packed_new, adds, packed_move);
     snprintf(sql_rollup_dim, sizeof(sql_rollup_dim),
              "INSERT INTO stats_rollup_dim_month (day, unit_id, scope_unit_id, dim, account_id, channel, type, "
-             "category_id%s, reply_count, reply_minutes, hist) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?%s, ?, ?, IF(? < 0, REPEAT(X'00', %d), "
-             "INSERT(REPEAT(X'00', %d), ? * 4 + 1, 4, UNHEX(LPAD(HEX(?), 8, '0'))))) "
+             "category_id%s, reply_count, reply_minutes, hist) VALUES (?, ?, ?, ?, ?, ?, ?, ?%s, ?, ?, %s) "
              "ON DUPLICATE KEY UPDATE %s, reply_count = reply_count + VALUES(reply_count), "
-             "reply_minutes = reply_minutes + VALUES(reply_minutes), hist = IF(? < 0, hist, INSERT(hist, ? * 4 + 1, 4, "
-             "UNHEX(LPAD(HEX(CAST(CONV(HEX(SUBSTRING(hist, ? * 4 + 1, 4)), 16, 10) AS SIGNED) + ?), 8, '0'))))",
-             cols, marks, WZ_STATS_HIST_BYTES, WZ_STATS_HIST_BYTES, adds);
+             "reply_minutes = reply_minutes + VALUES(reply_minutes), %s",
+             cols, marks, packed_new, adds, packed_move);
     snprintf(sql_fact, sizeof(sql_fact),
              "INSERT INTO stats_facts (ticket_id, unit_id, scope_unit_id, day, account_id, channel, type, category_id%s, "
              "reply_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?%s, ?)",
@@ -169,7 +170,7 @@ static void unit_keys(stmt_t *s, const char *day, const wz_stats_fact_t *f)
     s->p[s->n++] = WZ_DB_INT(f->scope_unit_id);
 }
 
-/* the packed histogram's parameters (sql_rollup_month's comment): insert, then update */
+/* the packed histogram's parameters (build_sql's packed_new, packed_move) */
 static void packed_hist(stmt_t *s, int bucket, int sign)
 {
     s->p[s->n++] = WZ_DB_INT(bucket);
