@@ -308,6 +308,25 @@ static int doc_parts(json_t *doc, json_t **rows, json_t **totals, char *err, siz
     return 0;
 }
 
+/* the names staff read for the channel and type codes of the API (schema/001_core.sql's
+ * ENUMs); a code not listed is written as it is */
+static const struct {
+    const char *code, *label;
+} code_labels[] = {
+    {"wechat_oa", "微信公众号"}, {"weibo", "微博"},         {"douyin", "抖音"},     {"toutiao", "今日头条"},
+    {"miniprogram", "小程序"},   {"app", "政务客户端"},     {"web", "网站留言板"},  {"hotline_12345", "12345热线"},
+    {"other", "其他"},           {"consultation", "咨询"},  {"help", "求助"},       {"complaint", "投诉"},
+    {"suggestion", "建议"},      {"report", "举报"},        {"praise", "表扬"},
+};
+
+static const char *code_label(const char *code, size_t len)
+{
+    for (size_t i = 0; i < sizeof(code_labels) / sizeof(code_labels[0]); i++)
+        if (strlen(code_labels[i].code) == len && memcmp(code_labels[i].code, code, len) == 0)
+            return code_labels[i].label;
+    return NULL;
+}
+
 /* One cell's value, read from a row (or the totals row, where keys show "合计"). */
 typedef struct {
     enum { CELL_EMPTY, CELL_TEXT, CELL_INT, CELL_REAL } type;
@@ -343,6 +362,13 @@ static int cell_get(json_t *row, int is_totals, size_t key_index, const wz_expor
         c->type = CELL_TEXT;
         c->s = json_string_value(v);
         c->len = json_string_length(v);
+        const char *label = NULL;
+        if (col == &key_columns[WZ_EXPORT_KEY_CHANNEL] || col == &key_columns[WZ_EXPORT_KEY_TYPE])
+            label = code_label(c->s, c->len);
+        if (label != NULL) {
+            c->s = label;
+            c->len = strlen(label);
+        }
     } else if (json_is_integer(v)) {
         c->type = CELL_INT;
         c->i = json_integer_value(v);

@@ -199,12 +199,13 @@ class Export(ServerTestCase):
                 self.assertIsNone(cell.value)
 
     def test_one_level_and_named_sheet_limits(self):
-        doc = {"rows": [{"channel": "wechat", "received": 1}], "totals": None}
+        doc = {"rows": [{"channel": "wechat", "received": 1}, {"channel": "douyin", "received": 2}], "totals": None}
         status, headers, data = self.export("xlsx", body=json.dumps(doc).encode(), query="group_by=channel")
         self.assertEqual(status, 200, data[:300])
         wb = openpyxl.load_workbook(io.BytesIO(data))
         self.assertEqual(wb.sheetnames, ["渠道"], "no totals, no totals sheet")
-        self.assertEqual([c.value for c in wb["渠道"][2]][:2], ["wechat", 1])
+        self.assertEqual([c.value for c in wb["渠道"][2]][:2], ["wechat", 1], "an unknown code as it is")
+        self.assertEqual([c.value for c in wb["渠道"][3]][:2], ["抖音", 2], "a known channel by its name")
 
     def test_errors_before_the_first_byte(self):
         status, headers, body = self.server.json("POST", "/api/v1/debug/export?format=xlsx&group_by=unit",
