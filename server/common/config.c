@@ -38,6 +38,7 @@ static const key_t_ keys[] = {
     STR(data_dir, "var", 0, "directory for generated demo keys and uploads"),
     STR(schema_dir, WZ_SCHEMA_DIR, 0, "directory holding NNN_name.sql migrations"),
     STR(static_dir, "", 0, "directory of built client files served at / (empty: none)"),
+    STR(h5_dir, "", 0, "directory of the built mobile message board served at /h5/ (empty: none)"),
     STR(log_level, "info", 0, "debug, info, warn or error"),
     BOOL(demo, "false", "demo mode: generate keys into data_dir, allow the demo seed"),
     STR(demo_password, "wenzheng-demo", 1, "password of every demo user (demo seed only)"),
@@ -89,6 +90,9 @@ static const key_t_ keys[] = {
     INT(events.keepalive_s, "20", 1, 3600,
         "a comment line on an idle event stream this often (proxies and dead clients)"),
     INT(events.max_streams, "1000", 0, 100000, "event streams one event loop serves at once (503 beyond)"),
+    /* the public board (http/public_board.c) */
+    INT(public_board.cache_s, "30", 0, 3600, "seconds the public board's answers are cached (here and by clients)"),
+    INT(public_board.rate_per_min, "120", 0, 100000, "public board requests one address may make a minute (0: no limit)"),
     /* the channel inbox (channels/inbox.h) */
     INT(channels.follow_up_window_s, "1800", 0, 2592000,
         "a platform user's messages this soon after their last one join their open ticket (0: never)"),

@@ -12,6 +12,7 @@ typedef struct wz_config {
     char *data_dir;
     char *schema_dir;
     char *static_dir;
+    char *h5_dir;
     char *log_level;
     int demo;
     char *demo_password;
@@ -52,6 +53,9 @@ typedef struct wz_config {
     struct {
         int poll_ms, keepalive_s, max_streams;
     } events;
+    struct {
+        int cache_s, rate_per_min;
+    } public_board;
     /* the outbox sender (channels/outbox.h) */
     struct {
         int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;

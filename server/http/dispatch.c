@@ -113,7 +113,7 @@ static int authenticate(wz_ctx_t *ctx)
 /* The console's pages: scripts and styles only from this origin (TDesign sets inline styles),
  * API calls only to this origin, never framed (clickjacking), no MIME sniffing, no referrer
  * leaving the site. docs/security.md lists them. */
-static void add_console_headers(h2o_req_t *req)
+void wz_add_console_headers(h2o_req_t *req)
 {
     static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                               "img-src 'self' data: blob:; connect-src 'self'; font-src 'self' data:; "
@@ -143,7 +143,7 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                  has_prefix(req->path_normalized, "/open311/");
     if (rr == WZ_ROUTE_NOT_FOUND) {
         if (!is_api && cfg->static_dir[0] != '\0' && (method == WZ_METHOD_GET || method == WZ_METHOD_HEAD)) {
-            add_console_headers(req);
+            wz_add_console_headers(req);
             return -1; /* the static file handler behind us answers, with these headers */
         }
         wz_send_error_req(req, WZ_ERR_NOT_FOUND, "no such endpoint", NULL);

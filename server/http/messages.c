@@ -22,6 +22,9 @@ typedef struct {
     wz_ctx_t *ctx;
     char *type, *title, *content, *channel, *name, *phone, *region, *location, *idem;
     int64_t unit_id, category_id, account_id;
+    int publish;
+    int64_t attachments[WZ_INTAKE_MAX_ATTACHMENTS];
+    size_t nattachments;
     int created;
     const wz_calendar_t *cal; /* held while intake runs */
 } job_t;
@@ -72,6 +75,13 @@ static void on_intake(void *data, const wz_intake_result_t *res, const wz_db_err
     job_t *j = data;
     wz_ctx_t *ctx = j->ctx;
     if (wz_ctx_gone(ctx)) {
+        finish(j);
+        return;
+    }
+    if (err != NULL && err->code == WZ_DB_ESQL && err->mysql_errno == WZ_INTAKE_ATTACHMENTS_ERRNO) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION,
+                      "attachments must be your own uploads, each used once (upload them with POST /api/v1/uploads)",
+                      "attachments");
         finish(j);
         return;
     }
@@ -133,6 +143,9 @@ static void on_checked(const wz_db_result_t *res, const wz_db_error_t *err, void
         .region = j->region,
         .location = j->location,
         .idempotency_key = j->idem,
+        .publish = j->publish,
+        .attachments = j->attachments,
+        .nattachments = j->nattachments,
     };
     j->cal = wz_calendar_acquire(&ctx->server->calendar);
     int ret = wz_ticket_intake(ctx->worker->db, j->cal, ctx->server->seal_key, &req, wz_ctx_now(ctx), on_intake, j);
@@ -205,12 +218,14 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
     }
     const char *type = NULL, *content = NULL, *title = NULL, *name = NULL, *phone = NULL, *channel = NULL,
                *region = NULL;
-    json_t *ignored_ids[3] = {NULL, NULL, NULL}, *location = NULL;
+    json_t *ignored_ids[3] = {NULL, NULL, NULL}, *location = NULL, *attachments = NULL;
+    int publish = 0;
     json_error_t jerr;
-    if (json_unpack_ex(ctx->body, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?o, s?o, s?o, s?s, s?s, s?s, s?s, s?o}", "type",
-                       &type, "content", &content, "title", &title, "unit_id", &ignored_ids[0], "category_id",
-                       &ignored_ids[1], "account_id", &ignored_ids[2], "contact_name", &name, "contact_phone", &phone,
-                       "channel", &channel, "region", &region, "location", &location) != 0) {
+    if (json_unpack_ex(
+            ctx->body, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?o, s?o, s?o, s?s, s?s, s?s, s?s, s?o, s?b, s?o}", "type",
+            &type, "content", &content, "title", &title, "unit_id", &ignored_ids[0], "category_id", &ignored_ids[1],
+            "account_id", &ignored_ids[2], "contact_name", &name, "contact_phone", &phone, "channel", &channel,
+            "region", &region, "location", &location, "publish", &publish, "attachments", &attachments) != 0) {
         wz_send_error(ctx, WZ_ERR_VALIDATION, jerr.text, NULL);
         return;
     }
@@ -264,6 +279,30 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
             region = addr; /* the address feeds the region routing rules */
         loc_text = json_dumps(location, JSON_COMPACT);
     }
+    int64_t attach[WZ_INTAKE_MAX_ATTACHMENTS];
+    size_t nattach = 0;
+    if (attachments != NULL && !json_is_null(attachments)) {
+        if (!json_is_array(attachments) || json_array_size(attachments) > WZ_INTAKE_MAX_ATTACHMENTS) {
+            free(loc_text);
+            BAD("attachments", "attachments must be a list of at most 9 upload ids");
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(attachments, i, v)
+        {
+            int64_t id = json_is_integer(v)  ? json_integer_value(v)
+                         : json_is_string(v) ? wz_parse_id(json_string_value(v), json_string_length(v))
+                                             : -1;
+            for (size_t k = 0; k < nattach && id > 0; k++)
+                if (attach[k] == id)
+                    id = -1; /* the same photo twice */
+            if (id <= 0) {
+                free(loc_text);
+                BAD("attachments", "attachments must be distinct upload ids");
+            }
+            attach[nattach++] = id;
+        }
+    }
 #undef BAD
     job_t *j = calloc(1, sizeof(*j));
     if (j == NULL)
@@ -281,6 +320,9 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
     j->unit_id = unit;
     j->category_id = cat;
     j->account_id = acc;
+    j->publish = publish;
+    memcpy(j->attachments, attach, nattach * sizeof(attach[0]));
+    j->nattachments = nattach;
     wz_db_value_t p[] = {WZ_DB_INT(unit), WZ_DB_INT(cat), WZ_DB_INT(acc), WZ_DB_TEXT(j->channel)};
     wz_ctx_hold(ctx);
     int ret =

@@ -62,7 +62,9 @@ void wz_send_text(h2o_req_t *req, int status, const char *content_type, const ch
     req->res.reason = reason_phrase(status);
     req->res.content_length = len;
     h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, content_type, strlen(content_type), 1);
-    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, H2O_STRLIT("no-store"), 1);
+    /* API answers are not cached, unless the handler said otherwise (the public board) */
+    if (h2o_find_header(&req->res.headers, H2O_TOKEN_CACHE_CONTROL, -1) == -1)
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CACHE_CONTROL, H2O_STRLIT("no-store"), 1);
     h2o_start_response(req, &generator);
     h2o_iovec_t buf = h2o_strdup(&req->pool, body, len);
     h2o_send(req, &buf, 1, H2O_SEND_STATE_FINAL);

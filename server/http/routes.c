@@ -53,6 +53,8 @@ void wz_routes_register(wz_server_t *server)
           WZ_ROUTE_PUBLIC | WZ_ROUTE_RAW);
     ROUTE(WZ_METHOD_GET, "/open311/v2/requests/{id}", "open311.request", wz_handle_open311_request, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/api/v1/messages", "messages.create", wz_handle_messages_create, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/uploads", "uploads.create", wz_handle_upload_create, WZ_ROUTE_UPLOAD);
+    ROUTE(WZ_METHOD_GET, "/api/v1/uploads/{id}", "uploads.get", wz_handle_upload_get, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets", "tickets.list", wz_handle_tickets_list, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/tickets/{id}", "tickets.get", wz_handle_ticket_get, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/dispatch", "tickets.dispatch", wz_handle_ticket_dispatch, 0);
@@ -72,6 +74,11 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/close", "tickets.close", wz_handle_ticket_close, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/merge", "tickets.merge", wz_handle_ticket_merge, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/reveal", "tickets.reveal", wz_handle_ticket_reveal, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/publication", "tickets.publication", wz_handle_ticket_publication, 0);
+    /* the public board and the citizen clients' settings: no token (http/public_board.c) */
+    ROUTE(WZ_METHOD_GET, "/api/v1/public/replies", "public.replies", wz_handle_public_replies, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/api/v1/public/replies/{id}", "public.reply", wz_handle_public_reply, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/api/v1/public/config", "public.config", wz_handle_public_config, WZ_ROUTE_PUBLIC);
     /* admin resources: reads per resource's roles, writes by admins (server/admin/) */
     wz_admin_init();
 #define CRUD(path, name, list, get, create, update, delete)                                                            \

@@ -55,6 +55,8 @@ static int open_listener(const char *host, int port, int *bound_port, char *err,
     return fd;
 }
 
+static int add_static_headers(h2o_handler_t *self, h2o_req_t *req);
+
 int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_t errlen)
 {
     memset(server, 0, sizeof(*server));
@@ -81,11 +83,18 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
     h2o_hostconf_t *host = h2o_config_register_host(&server->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     server->pathconf = h2o_config_register_path(host, "/", 0);
     wz_dispatch_register(server->pathconf);
-    if (cfg->static_dir[0] != '\0') {
-        static const char *index_files[] = {"index.html", NULL};
+    static const char *index_files[] = {"index.html", NULL};
+    if (cfg->static_dir[0] != '\0')
         h2o_file_register(server->pathconf, cfg->static_dir, index_files, NULL, 0);
-    }
     wz_access_log_register(server->pathconf, server);
+    if (cfg->h5_dir != NULL && cfg->h5_dir[0] != '\0') {
+        /* the citizens' message board: its own files, with the console's headers */
+        h2o_pathconf_t *h5 = h2o_config_register_path(host, "/h5", 0);
+        h2o_handler_t *headers = h2o_create_handler(h5, sizeof(*headers));
+        headers->on_req = add_static_headers;
+        h2o_file_register(h5, cfg->h5_dir, index_files, NULL, 0);
+        wz_access_log_register(h5, server);
+    }
 
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)
@@ -105,6 +114,14 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
         server->workers[i].server = server;
     }
     return 0;
+}
+
+/* a handler in front of a file handler: adds the headers and lets the files answer */
+static int add_static_headers(h2o_handler_t *self, h2o_req_t *req)
+{
+    (void)self;
+    wz_add_console_headers(req);
+    return -1;
 }
 
 /* ---- worker ---- */

@@ -220,6 +220,14 @@ void wz_handle_category_create(wz_ctx_t *ctx);
 void wz_handle_category_update(wz_ctx_t *ctx);
 void wz_handle_category_delete(wz_ctx_t *ctx);
 void wz_handle_ticket_reveal(wz_ctx_t *ctx);
+void wz_handle_upload_create(wz_ctx_t *ctx);
+void wz_handle_upload_get(wz_ctx_t *ctx);
+void wz_handle_ticket_publication(wz_ctx_t *ctx);
+void wz_handle_public_replies(wz_ctx_t *ctx);
+void wz_handle_public_reply(wz_ctx_t *ctx);
+void wz_handle_public_config(wz_ctx_t *ctx);
+/** The console's security headers (CSP, framing, sniffing, referrer) on a static file answer. */
+void wz_add_console_headers(h2o_req_t *req);
 void wz_handle_reply_templates_list(wz_ctx_t *ctx);
 void wz_handle_reply_template_get(wz_ctx_t *ctx);
 void wz_handle_reply_template_create(wz_ctx_t *ctx);

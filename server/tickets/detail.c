@@ -19,6 +19,16 @@ typedef struct {
 
 typedef json_t *(*render_fn)(const wz_db_result_t *, size_t, const wz_identity_t *);
 
+/* a photo the citizen attached; its bytes are GET /uploads/{id} */
+static json_t *attachment_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
+{
+    (void)who;
+    size_t n;
+    const char *type = wz_db_cell_text(res, r, 1, &n);
+    return json_pack("{s:o, s:s%, s:I}", "id", wz_json_id(wz_db_cell_int(res, r, 0)), "content_type", type, n, "size",
+                     (json_int_t)wz_db_cell_int(res, r, 2));
+}
+
 static const struct {
     const char *name;
     const char *sql;
@@ -30,6 +40,8 @@ static const struct {
     {"events", WZ_EVENT_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?", wz_event_json},
     {"ratings", WZ_RATING_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY round LIMIT ?", wz_rating_json},
     {"extensions", WZ_EXTENSION_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?", wz_extension_json},
+    {"attachments", "SELECT id, content_type, size FROM uploads WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?",
+     attachment_json},
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -49,8 +61,7 @@ static void run_part(wz_db_txn_t *txn)
         wz_db_txn_commit(txn);
         return;
     }
-    wz_db_value_t p[] = {WZ_DB_INT(j->id), WZ_DB_INT(j->merged_into > 0 ? j->merged_into : 0),
-                         WZ_DB_INT(PART_LIMIT)};
+    wz_db_value_t p[] = {WZ_DB_INT(j->id), WZ_DB_INT(j->merged_into > 0 ? j->merged_into : 0), WZ_DB_INT(PART_LIMIT)};
     wz_db_txn_exec(txn, parts[j->stage].sql, p, 3, step_part);
 }
 

@@ -22,6 +22,9 @@ typedef struct {
     char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id, *idem_key,
         *location;
     int64_t account_id, unit_id, category_id, citizen_id;
+    int publish;
+    int64_t attachments[WZ_INTAKE_MAX_ATTACHMENTS];
+    size_t nattachments;
     const wz_calendar_t *cal;
     uint8_t key[WZ_SEAL_KEY_BYTES];
     int64_t now;
@@ -376,20 +379,22 @@ static void step_ticket(wz_db_txn_t *txn, long long seq)
         time_or_null(j->disp.resolve_due),
         text_or_null(j->citizen_id > 0 ? j->idem_key : NULL),
         text_or_null(j->location),
+        WZ_DB_INT(j->publish ? 1 : 0),
     };
-    wz_db_txn_exec(txn,
-                   "INSERT INTO tickets (number, type, category_id, title, content, channel, account_id, external_id, "
-                   "citizen_id, citizen_name, contact_masked, contact_raw, status, unit_id, priority, region, "
-                   "received_at, promised_reply_at, dispatch_due_at, dispatched_at, sign_due_at, reply_due_at, "
-                   "resolve_due_at, idempotency_key, location) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                   "FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), "
-                   "FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?)",
-                   p, sizeof(p) / sizeof(p[0]), step_message);
+    wz_db_txn_exec(
+        txn,
+        "INSERT INTO tickets (number, type, category_id, title, content, channel, account_id, external_id, "
+        "citizen_id, citizen_name, contact_masked, contact_raw, status, unit_id, priority, region, "
+        "received_at, promised_reply_at, dispatch_due_at, dispatched_at, sign_due_at, reply_due_at, "
+        "resolve_due_at, idempotency_key, location, publish) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), "
+        "FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?, ?)",
+        p, sizeof(p) / sizeof(p[0]), step_message);
 }
 
 /* ---- 5. what belongs with the ticket: events, timers, the acknowledgement ---- */
 
-enum { TAIL_RECEIVE, TAIL_DISPATCH, TAIL_TIMERS, TAIL_OUTBOX, TAIL_COMMIT };
+enum { TAIL_RECEIVE, TAIL_DISPATCH, TAIL_TIMERS, TAIL_OUTBOX, TAIL_ATTACH, TAIL_COMMIT };
 
 static char *json_text(json_t *doc)
 {
@@ -401,6 +406,7 @@ static char *json_text(json_t *doc)
 }
 
 static void step_tail(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
+static void step_attached(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
 
 /* Statement parameters are copied by wz_db_exec, so the JSON texts are freed right after. */
 static void run_tail(wz_db_txn_t *txn, int stage)
@@ -470,10 +476,47 @@ static void run_tail(wz_db_txn_t *txn, int stage)
         free(payload);
         return;
     }
+    case TAIL_ATTACH: {
+        /* the photos: each must be the citizen's own and free; the count of rows taken says so */
+        if (j->nattachments == 0) {
+            run_tail(txn, TAIL_COMMIT);
+            return;
+        }
+        char sql[512];
+        size_t w = (size_t)snprintf(sql, sizeof(sql),
+                                    "UPDATE uploads SET ticket_id = ? WHERE owner_role = 'citizen' AND owner_id = ? "
+                                    "AND ticket_id IS NULL AND id IN (?");
+        for (size_t i = 1; i < j->nattachments; i++)
+            w += (size_t)snprintf(sql + w, sizeof(sql) - w, ", ?");
+        snprintf(sql + w, sizeof(sql) - w, ")");
+        wz_db_value_t p[2 + WZ_INTAKE_MAX_ATTACHMENTS];
+        p[0] = WZ_DB_INT(j->result.ticket_id);
+        p[1] = WZ_DB_INT(j->citizen_id);
+        for (size_t i = 0; i < j->nattachments; i++)
+            p[2 + i] = WZ_DB_INT(j->attachments[i]);
+        wz_db_txn_exec(txn, sql, p, 2 + j->nattachments, step_attached);
+        return;
+    }
     default:
         wz_db_txn_commit(txn);
         return;
     }
+}
+
+static void step_attached(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    job_t *j = wz_db_txn_data(txn);
+    if (err != NULL) {
+        wz_db_txn_fail(txn, err);
+        return;
+    }
+    if (res->affected_rows != j->nattachments) {
+        wz_db_error_t e = {.code = WZ_DB_ESQL, .mysql_errno = WZ_INTAKE_ATTACHMENTS_ERRNO};
+        snprintf(e.message, sizeof(e.message), "an attachment is not the citizen's own upload, or is already used");
+        wz_db_txn_fail(txn, &e);
+        return;
+    }
+    run_tail(txn, TAIL_COMMIT);
 }
 
 static void step_tail(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -559,6 +602,10 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->unit_id = req->unit_id;
     j->category_id = req->category_id;
     j->citizen_id = req->citizen_id;
+    j->publish = req->publish;
+    j->nattachments = req->nattachments < WZ_INTAKE_MAX_ATTACHMENTS ? req->nattachments : WZ_INTAKE_MAX_ATTACHMENTS;
+    for (size_t i = 0; i < j->nattachments; i++)
+        j->attachments[i] = req->attachments[i];
     j->cal = cal;
     memcpy(j->key, seal_key, WZ_SEAL_KEY_BYTES);
     j->now = now;

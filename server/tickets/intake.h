@@ -13,16 +13,25 @@
 #include <stdint.h>
 
 typedef struct wz_intake_request {
-    const char *type;     /* consultation, help, complaint, suggestion, report, praise */
-    const char *priority; /* normal (NULL) or urgent */
-    const char *channel;  /* wechat_oa, weibo, ..., miniprogram, web */
+    const char *type;            /* consultation, help, complaint, suggestion, report, praise */
+    const char *priority;        /* normal (NULL) or urgent */
+    const char *channel;         /* wechat_oa, weibo, ..., miniprogram, web */
     const char *title, *content; /* a NULL or blank title becomes the content's first 30 characters */
     int64_t account_id, unit_id, category_id, citizen_id; /* 0 = none */
     const char *citizen_name, *contact_phone, *region;    /* NULL = none */
-    const char *location;        /* JSON text {"latitude", "longitude", "address"} or NULL */
-    const char *external_id;     /* the platform's message id, unique per account */
-    const char *idempotency_key; /* the client's key, unique per citizen */
+    const char *location;                                 /* JSON text {"latitude", "longitude", "address"} or NULL */
+    const char *external_id;                              /* the platform's message id, unique per account */
+    const char *idempotency_key;                          /* the client's key, unique per citizen */
+    int publish;                                          /* the citizen consents to the public board (公开答复) */
+    /* uploads the message carries: the citizen's own, not yet attached (else the whole intake
+     * fails with WZ_INTAKE_ATTACHMENTS_ERRNO) */
+    const int64_t *attachments;
+    size_t nattachments;
 } wz_intake_request_t;
+
+#define WZ_INTAKE_MAX_ATTACHMENTS 9
+/* the mysql_errno an intake fails with when an attachment is not the citizen's or is taken */
+#define WZ_INTAKE_ATTACHMENTS_ERRNO 1644
 
 typedef struct wz_intake_result {
     int64_t ticket_id;

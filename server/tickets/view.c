@@ -57,9 +57,9 @@ int wz_ticket_masks_for(const wz_identity_t *who)
     return who->role == WZ_ROLE_EVALUATOR;
 }
 
-static const char *const time_names[] = {"received_at", "promised_reply_at", "dispatch_due_at", "dispatched_at",
-                                          "sign_due_at", "signed_at",        "reply_due_at",    "replied_at",
-                                          "resolve_due_at", "paused_at",     "closed_at",       "updated_at"};
+static const char *const time_names[] = {"received_at",    "promised_reply_at", "dispatch_due_at", "dispatched_at",
+                                         "sign_due_at",    "signed_at",         "reply_due_at",    "replied_at",
+                                         "resolve_due_at", "paused_at",         "closed_at",       "updated_at"};
 
 json_t *wz_ticket_json(const wz_db_result_t *res, size_t r, const wz_identity_t *who)
 {
@@ -111,5 +111,17 @@ json_t *wz_ticket_json(const wz_db_result_t *res, size_t r, const wz_identity_t 
     s = wz_db_cell_text(res, r, 39, &n);
     json_t *loc = n ? json_loadb(s, n, 0, NULL) : NULL;
     json_object_set_new(t, "location", loc ? loc : json_null());
+    /* the public board (公开答复): the citizen's consent, and where the ticket stands */
+    int publish = (int)wz_db_cell_int(res, r, 42);
+    const wz_db_value_t *withheld = wz_db_cell(res, r, 43);
+    json_object_set_new(t, "publish", json_boolean(publish));
+    const char *state = !publish                             ? "not_consented"
+                        : withheld->type != WZ_DB_T_NULL     ? "withheld"
+                        : wz_db_cell_int(res, r, 23 + 7) > 0 ? "published"
+                                                             : "pending";
+    s = withheld->type != WZ_DB_T_NULL ? wz_db_cell_text(res, r, 43, &n) : NULL;
+    json_object_set_new(t, "publication",
+                        json_pack("{s:s, s:o}", "state", state, "reason",
+                                  s != NULL && who->role != WZ_ROLE_CITIZEN ? json_stringn(s, n) : json_null()));
     return t;
 }

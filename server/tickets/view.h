@@ -20,11 +20,11 @@
     "CAST(UNIX_TIMESTAMP(t.resolve_due_at) AS SIGNED), CAST(UNIX_TIMESTAMP(t.paused_at) AS SIGNED), "                  \
     "CAST(UNIX_TIMESTAMP(t.closed_at) AS SIGNED), CAST(UNIX_TIMESTAMP(t.updated_at) AS SIGNED), "                      \
     "CAST(COALESCE(t.citizen_id, 0) AS SIGNED), t.version, u.name, a.name, t.location, "                              \
-    "COALESCE(u.path, ''), COALESCE(au.path, '')"
+    "COALESCE(u.path, ''), COALESCE(au.path, ''), t.publish, t.withheld_reason"
 #define WZ_TICKET_VIEW_FROM                                                                                            \
     " FROM tickets t LEFT JOIN units u ON u.id = t.unit_id LEFT JOIN accounts a ON a.id = t.account_id "              \
     "LEFT JOIN units au ON au.id = a.unit_id"
-#define WZ_VIEW_NCOLS 42
+#define WZ_VIEW_NCOLS 44
 
 /* column indexes the access checks need */
 enum {

@@ -79,6 +79,9 @@ MATRIX = [
     ("POST", "/reply-templates", PROBE, {"admin"}, 422),
     ("PATCH", "/reply-templates/1", PROBE, {"admin"}, 422),
     ("DELETE", "/reply-templates/999999", None, {"admin"}, 404),
+    ("POST", "/uploads", PROBE, EVERYONE, 415),  # a JSON body is not a photo
+    ("GET", "/uploads/999999", None, EVERYONE, 404),
+    ("GET", "/public/config", None, EVERYONE, 200),
     # (GET /events/stream: its roles are in test_console_api.py, as its 200 never ends)
 ]
 
@@ -100,6 +103,7 @@ TICKET_ACTIONS = [
     ("close", {"dispatcher", "supervisor", "admin"}),
     ("merge", {"dispatcher", "supervisor", "admin"}),
     ("reveal", {"staff", "reviewer", "dispatcher", "supervisor", "admin"}),
+    ("publication", {"staff", "reviewer", "dispatcher", "supervisor", "admin"}),
 ]
 
 
