@@ -1,6 +1,9 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import TDesign from 'tdesign-vue-next'
+import {
+  Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, Input, InputNumber, Layout,
+  Popconfirm, Progress, RadioButton, RadioGroup, Select, Switch, Table, Tag, Textarea, Tree,
+} from 'tdesign-vue-next'
 import 'tdesign-vue-next/es/style/index.css'
 import './styles.css'
 import App from './App.vue'
@@ -11,7 +14,10 @@ import { vLabel } from './lib/a11y'
 
 const app = createApp(App)
 const pinia = createPinia()
-app.use(pinia).use(router).use(TDesign)
+app.use(pinia).use(router)
+// only the TDesign components the console uses (the whole library would triple the bundle)
+for (const c of [Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, Input, InputNumber, Layout,
+  Popconfirm, Progress, RadioButton, RadioGroup, Select, Switch, Table, Tag, Textarea, Tree]) app.use(c)
 app.directive('label', vLabel)
 setLoggedOutHandler(() => {
   useSession(pinia).forget()
