@@ -56,3 +56,10 @@ INSERT INTO routing_rules (priority, kind, match_id, match_text, unit_id) VALUES
  (30, 'keyword',  NULL, '医院|疫苗|卫生|门诊',        9),
  (40, 'region',   NULL, '东城区东华街道',              7),
  (50, 'region',   NULL, '西城区西湖镇',                10);
+
+-- reply templates (答复模板): two for every unit, one for the housing bureau and its staff
+INSERT INTO reply_templates (unit_id, title, body) VALUES
+ (NULL, '已受理',       '您好，您反映的问题已收到，我们正在核实办理，将在规定时限内答复您。感谢您对我们工作的关心和支持！'),
+ (NULL, '需补充材料',   '您好，为便于核实办理，请您补充提供具体地址、发生时间等相关情况。感谢您的配合！'),
+ (3,    '公积金提取',   '您好，住房公积金提取可通过“示范公积金”小程序线上办理，也可携带身份证到市住房公积金管理中心各网点办理。'),
+ (4,    '社保转移接续', '您好，养老保险关系转移接续可通过国家社会保险公共服务平台申请，转入地经办机构受理后15个工作日内办结。');

@@ -3,7 +3,7 @@
 #include <string.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static const wz_table_t *tables[6];
+static const wz_table_t *tables[7];
 
 static void build(void)
 {
@@ -13,6 +13,7 @@ static void build(void)
     tables[3] = wz_admin_routing_rules_init();
     tables[4] = wz_admin_sla_policies_init();
     tables[5] = wz_admin_users_init();
+    tables[6] = wz_admin_reply_templates_init();
 }
 
 void wz_admin_init(void)

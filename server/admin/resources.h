@@ -15,5 +15,6 @@ const wz_table_t *wz_admin_categories_init(void);
 const wz_table_t *wz_admin_routing_rules_init(void);
 const wz_table_t *wz_admin_sla_policies_init(void);
 const wz_table_t *wz_admin_users_init(void);
+const wz_table_t *wz_admin_reply_templates_init(void);
 
 #endif

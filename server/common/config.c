@@ -24,10 +24,12 @@ typedef struct {
     const char *help;
 } key_t_;
 
+/* clang-format off */
 #define STR(field, def, secret, help) {#field, KEY_STRING, offsetof(wz_config_t, field), def, 0, 0, secret, help}
 #define INT(field, def, lo, hi, help) {#field, KEY_INT, offsetof(wz_config_t, field), def, lo, hi, 0, help}
 #define LONG(field, def, lo, hi, help) {#field, KEY_LONG, offsetof(wz_config_t, field), def, lo, hi, 0, help}
 #define BOOL(field, def, help) {#field, KEY_BOOL, offsetof(wz_config_t, field), def, 0, 1, 0, help}
+/* clang-format on */
 
 static const key_t_ keys[] = {
     STR(listen_host, "127.0.0.1", 0, "address to listen on"),
@@ -74,16 +76,24 @@ static const key_t_ keys[] = {
     STR(sms.driver, "log", 0, "text message driver for sign-in codes: log (writes them to the log; development)"),
     INT(auth.revocation_refresh_ms, "5000", 100, 600000,
         "how often to reload the disabled and revoked users whose tokens are refused"),
-    INT(auth.refresh_ttl_s, "2592000", 600, 31536000, "lifetime of a refresh token in seconds (each refresh issues a new one)"),
+    INT(auth.refresh_ttl_s, "2592000", 600, 31536000,
+        "lifetime of a refresh token in seconds (each refresh issues a new one)"),
     INT(sla.calendar_refresh_ms, "30000", 100, 3600000, "how often to look for a calendar changed by another server"),
     /* the statistics catch-up job (stats/refresh.h, docs/metrics.md) */
     BOOL(stats.enabled, "true", "keep the statistics' rollups up to date from this process (worker 0)"),
     INT(stats.refresh_ms, "1000", 50, 600000, "longest wait before a change reaches the statistics"),
     INT(stats.batch, "200", 1, 500, "tickets recomputed per statistics transaction"),
+    /* live updates for the console (http/event_stream.c) */
+    INT(events.poll_ms, "1000", 50, 60000,
+        "how often each event loop with open event streams looks for new ticket events"),
+    INT(events.keepalive_s, "20", 1, 3600,
+        "a comment line on an idle event stream this often (proxies and dead clients)"),
+    INT(events.max_streams, "1000", 0, 100000, "event streams one event loop serves at once (503 beyond)"),
     /* the channel inbox (channels/inbox.h) */
     INT(channels.follow_up_window_s, "1800", 0, 2592000,
         "a platform user's messages this soon after their last one join their open ticket (0: never)"),
-    INT(channels.inbox_poll_ms, "2000", 50, 600000, "how often to look for inbox rows left unprocessed (a crash, a retry)"),
+    INT(channels.inbox_poll_ms, "2000", 50, 600000,
+        "how often to look for inbox rows left unprocessed (a crash, a retry)"),
     INT(channels.inbox_lease_s, "60", 1, 3600, "how long one server owns an inbox row it is processing"),
     INT(channels.inbox_max_attempts, "10", 1, 1000, "tries before an inbox row is set aside as failed"),
     /* the outbox sender (channels/outbox.h, docs/channels.md) */

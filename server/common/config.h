@@ -49,6 +49,9 @@ typedef struct wz_config {
     struct {
         int enabled, refresh_ms, batch;
     } stats;
+    struct {
+        int poll_ms, keepalive_s, max_streams;
+    } events;
     /* the outbox sender (channels/outbox.h) */
     struct {
         int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;

@@ -26,6 +26,7 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/phone-code", "auth.phone_code", wz_handle_auth_phone_code, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_POST, "/api/v1/auth/phone", "auth.phone", wz_handle_auth_phone, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/api/v1/me", "me", wz_handle_me, 0);
+    ROUTE(WZ_METHOD_GET, "/api/v1/events/stream", "events.stream", wz_handle_events_stream, 0);
     ROUTE(WZ_METHOD_POST, "/channels/hook/{account_id}", "channels.hook", wz_handle_channel_hook, WZ_ROUTE_PUBLIC);
     /* platform pushes: the same handler verifies the URL (GET) and takes pushes (POST) */
     ROUTE(WZ_METHOD_GET, "/channels/wechat/{account_id}", "channels.wechat_verify", wz_handle_channel_wechat,
@@ -70,6 +71,7 @@ void wz_routes_register(wz_server_t *server)
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/rating", "tickets.rating", wz_handle_ticket_rating, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/close", "tickets.close", wz_handle_ticket_close, 0);
     ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/merge", "tickets.merge", wz_handle_ticket_merge, 0);
+    ROUTE(WZ_METHOD_POST, "/api/v1/tickets/{id}/reveal", "tickets.reveal", wz_handle_ticket_reveal, 0);
     /* admin resources: reads per resource's roles, writes by admins (server/admin/) */
     wz_admin_init();
 #define CRUD(path, name, list, get, create, update, delete)                                                            \
@@ -88,6 +90,8 @@ void wz_routes_register(wz_server_t *server)
          wz_handle_category_update, wz_handle_category_delete);
     CRUD("routing-rules", "routing_rules", wz_handle_routing_rules_list, wz_handle_routing_rule_get,
          wz_handle_routing_rule_create, wz_handle_routing_rule_update, wz_handle_routing_rule_delete);
+    CRUD("reply-templates", "reply_templates", wz_handle_reply_templates_list, wz_handle_reply_template_get,
+         wz_handle_reply_template_create, wz_handle_reply_template_update, wz_handle_reply_template_delete);
 #undef CRUD
     ROUTE(WZ_METHOD_GET, "/api/v1/sla-policies", "sla_policies.list", wz_handle_sla_policies_list, 0);
     ROUTE(WZ_METHOD_GET, "/api/v1/sla-policies/{id}", "sla_policies.get", wz_handle_sla_policy_get, 0);

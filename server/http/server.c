@@ -168,6 +168,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_outbox_stop(worker->outbox, NULL, NULL);
         worker->outbox = NULL;
     }
+    if (worker->events != NULL) {
+        wz_event_hub_free(worker->events);
+        worker->events = NULL;
+    }
     if (worker->http != NULL) {
         wz_http_client_close(worker->http); /* calls still waiting end with an error */
         worker->http = NULL;
@@ -197,6 +201,7 @@ static void on_stop(uv_async_t *async)
     worker->stopping = 1;
     uv_close((uv_handle_t *)&worker->listener, NULL); /* stop accepting */
     h2o_context_request_shutdown(&worker->h2o);
+    wz_event_hub_end_streams(worker->events); /* open streams would hold the stop up */
     if (worker->inflight == 0) {
         finish_worker(worker);
         return;
@@ -246,6 +251,7 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         worker->sla = wz_sla_timers_start(&worker->loop, worker->db, &so);
     }
     worker->http = wz_http_client_new(&worker->loop);
+    worker->events = wz_event_hub_new(worker);
     worker->inbox = (wz_inbox_env_t){
         .pool = worker->db,
         .calendar = &server->calendar,
@@ -258,8 +264,8 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
         worker->inbox_sweeper =
             wz_inbox_sweeper_start(&worker->loop, &worker->inbox, (unsigned)cfg->channels.inbox_poll_ms);
     if (worker->index == 0 && cfg->stats.enabled) {
-        wz_stats_refresh_options_t ro = {(unsigned)cfg->stats.refresh_ms, (unsigned)cfg->stats.batch,
-                                         &server->calendar, NULL};
+        wz_stats_refresh_options_t ro = {(unsigned)cfg->stats.refresh_ms, (unsigned)cfg->stats.batch, &server->calendar,
+                                         NULL};
         worker->stats_refresh = wz_stats_refresh_start(&worker->loop, worker->db, &ro);
     }
     if (worker->index == 0 && cfg->outbox.enabled) {

@@ -19,6 +19,7 @@
 #include "stats/refresh.h"
 #include "channels/outbox.h"
 #include "http/errors.h"
+#include "http/event_stream.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
@@ -28,11 +29,11 @@ typedef struct wz_ctx wz_ctx_t;
 
 /* Route flags */
 enum {
-    WZ_ROUTE_PUBLIC = 1 << 0,    /* no access token needed */
+    WZ_ROUTE_PUBLIC = 1 << 0,     /* no access token needed */
     WZ_ROUTE_LOCAL_ONLY = 1 << 1, /* only callers on the metrics allow-list */
-    WZ_ROUTE_UPLOAD = 1 << 2,    /* raw body up to upload_limit; not parsed as JSON */
-    WZ_ROUTE_RAW = 1 << 3,       /* raw body up to body_limit, any type (platform XML, forms); the
-                                  * handler parses req->entity itself */
+    WZ_ROUTE_UPLOAD = 1 << 2,     /* raw body up to upload_limit; not parsed as JSON */
+    WZ_ROUTE_RAW = 1 << 3,        /* raw body up to body_limit, any type (platform XML, forms); the
+                                   * handler parses req->entity itself */
 };
 
 /** A route handler. It owns the response: it must eventually send one on ctx. */
@@ -49,14 +50,15 @@ struct wz_worker {
     uv_async_t stop_async;
     uv_timer_t shutdown_timer;
     wz_db_pool_t *db;
-    wz_sla_timers_t *sla; /* worker 0 only: one engine per process */
-    wz_calendar_refresher_t *calendar_refresher; /* worker 0 only */
+    wz_sla_timers_t *sla;                              /* worker 0 only: one engine per process */
+    wz_calendar_refresher_t *calendar_refresher;       /* worker 0 only */
     wz_revocations_refresher_t *revocations_refresher; /* worker 0 only */
-    wz_http_client_t *http;                      /* outbound calls (WeChat, platforms) */
-    wz_inbox_env_t inbox;                        /* what inbox processing on this loop uses */
-    wz_inbox_sweeper_t *inbox_sweeper;           /* worker 0 only */
-    wz_stats_refresh_t *stats_refresh;           /* worker 0 only: the statistics job */
+    wz_http_client_t *http;                            /* outbound calls (WeChat, platforms) */
+    wz_inbox_env_t inbox;                              /* what inbox processing on this loop uses */
+    wz_inbox_sweeper_t *inbox_sweeper;                 /* worker 0 only */
+    wz_stats_refresh_t *stats_refresh;                 /* worker 0 only: the statistics job */
     wz_outbox_t *outbox;                               /* worker 0 only: the outbox sender */
+    wz_event_hub_t *events;                            /* the console's live updates (event_stream.h) */
     wz_server_t *server;
     unsigned inflight;
     int stopping, finished;
@@ -84,7 +86,7 @@ struct wz_server {
     wz_sla_counters_t sla_counters;
     wz_outbox_counters_t outbox_counters;
     wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
-    uint8_t seal_key[32];   /* secret_key as bytes: seals contacts and platform secrets */
+    uint8_t seal_key[32];         /* secret_key as bytes: seals contacts and platform secrets */
     wz_revocations_t revocations; /* whose access tokens are refused before they expire */
     uv_loop_t main_loop;
     uv_signal_t sigint, sigterm;
@@ -100,7 +102,7 @@ struct wz_ctx {
     wz_server_t *server;
     const wz_route_t *route;
     wz_route_params_t params;
-    json_t *body; /* parsed JSON body, or NULL */
+    json_t *body;      /* parsed JSON body, or NULL */
     wz_identity_t who; /* the verified caller (routes that are not public) */
     int authenticated;
     char request_id[72];
@@ -217,6 +219,12 @@ void wz_handle_category_get(wz_ctx_t *ctx);
 void wz_handle_category_create(wz_ctx_t *ctx);
 void wz_handle_category_update(wz_ctx_t *ctx);
 void wz_handle_category_delete(wz_ctx_t *ctx);
+void wz_handle_ticket_reveal(wz_ctx_t *ctx);
+void wz_handle_reply_templates_list(wz_ctx_t *ctx);
+void wz_handle_reply_template_get(wz_ctx_t *ctx);
+void wz_handle_reply_template_create(wz_ctx_t *ctx);
+void wz_handle_reply_template_update(wz_ctx_t *ctx);
+void wz_handle_reply_template_delete(wz_ctx_t *ctx);
 void wz_handle_routing_rules_list(wz_ctx_t *ctx);
 void wz_handle_routing_rule_get(wz_ctx_t *ctx);
 void wz_handle_routing_rule_create(wz_ctx_t *ctx);

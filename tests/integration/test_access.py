@@ -74,6 +74,12 @@ MATRIX = [
     ("POST", "/outbox/999999/retry", None, {"admin"}, 404),
     ("GET", "/channel-inbox", None, {"admin"}, 200),
     ("POST", "/channel-inbox/999999/retry", None, {"admin"}, 404),
+    ("GET", "/reply-templates", None, STAFF_ROLES, 200),
+    ("GET", "/reply-templates/1", None, STAFF_ROLES, 200),
+    ("POST", "/reply-templates", PROBE, {"admin"}, 422),
+    ("PATCH", "/reply-templates/1", PROBE, {"admin"}, 422),
+    ("DELETE", "/reply-templates/999999", None, {"admin"}, 404),
+    # (GET /events/stream: its roles are in test_console_api.py, as its 200 never ends)
 ]
 
 
@@ -93,6 +99,7 @@ TICKET_ACTIONS = [
     ("rating", {"citizen"}),
     ("close", {"dispatcher", "supervisor", "admin"}),
     ("merge", {"dispatcher", "supervisor", "admin"}),
+    ("reveal", {"staff", "reviewer", "dispatcher", "supervisor", "admin"}),
 ]
 
 

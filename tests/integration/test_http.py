@@ -160,6 +160,19 @@ class StaticFiles(ServerTestCase):
         status, _, body = self.server.request("GET", "/")
         self.assertIn("问政".encode(), body)
 
+    def test_console_security_headers(self):
+        for path in ("/", "/assets/app.js"):
+            status, headers, _ = self.server.request("GET", path)
+            self.assertEqual(status, 200)
+            csp = headers["content-security-policy"]
+            for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'",
+                              "connect-src 'self'", "object-src 'none'"):
+                self.assertIn(directive, csp)
+            self.assertNotIn("unsafe-eval", csp)
+            self.assertEqual(headers["x-content-type-options"], "nosniff")
+            self.assertEqual(headers["x-frame-options"], "DENY")
+            self.assertEqual(headers["referrer-policy"], "same-origin")
+
     def test_api_paths_never_fall_through_to_files(self):
         status, _, body = self.server.json("GET", "/api/v1/index.html")
         self.assertError(status, body, 404, "not_found")
