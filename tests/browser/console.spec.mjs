@@ -79,6 +79,20 @@ const statusText = (page) => page.getByTestId('ticket-status').innerText()
   log('login page refuses a wrong password')
 }
 
+// ---- the admin writes a reply template (the staff will insert it)
+const TEMPLATE = '您好，您反映的问题已收悉，工作日可到市民中心一楼综合窗口办理，谢谢您的支持。'
+const adm = await session('admin')
+{
+  const page = adm.page
+  await page.goto(`${BASE}/#/admin/templates`)
+  await page.getByTestId('crud-add').click()
+  await page.getByLabel('标题').fill('市民中心办理指引')
+  await page.getByLabel('内容', { exact: true }).fill(TEMPLATE)
+  await page.getByRole('button', { name: '保存' }).click()
+  await page.getByRole('cell', { name: '市民中心办理指引' }).waitFor()
+  log('admin created a reply template')
+}
+
 // ---- the evaluator's figures before
 const ev = await session('evaluator')
 await ev.page.getByTestId('nav-dashboard').click()
@@ -87,6 +101,12 @@ await ev.page.waitForFunction(() => !/—/.test(document.querySelector('[data-te
 const repliedBefore = Number(await ev.page.locator('[data-testid=count-replied] strong').innerText())
 const receivedBefore = Number(await ev.page.locator('[data-testid=count-received] strong').innerText())
 log(`dashboard before: received ${receivedBefore}, replied ${repliedBefore}`)
+
+// ---- staff of the unit watch their queue (本单位待签收) while the dispatcher works
+const st = await session('staff_rsj')
+await st.page.getByTestId('view-本单位待签收').click()
+await st.page.waitForFunction(() => document.querySelector('[data-testid=live-indicator]')?.textContent?.includes('实时'))
+log('staff queue is live')
 
 // ---- the dispatcher dispatches the new ticket (bulk dispatch, per-row result)
 {
@@ -111,13 +131,14 @@ log(`dashboard before: received ${receivedBefore}, replied ${repliedBefore}`)
 
 // ---- staff of the unit sign and reply: a reply with a mobile number is refused inline
 {
-  const { ctx, page } = await session('staff_rsj')
+  const { ctx, page } = st
   assert.equal(await page.getByTestId('nav-admin-units').count(), 0, 'staff see no admin menu')
   assert.equal(await page.getByTestId('nav-dashboard').count(), 0, 'staff see no dashboard menu')
-  await page.getByTestId('queue-search').locator('input').fill(TITLE)
-  await page.getByTestId('queue-search').locator('input').press('Enter')
-  const row = page.locator(`tr[data-ticket-id="${TICKET}"]`)
-  await row.waitFor()
+  // the dispatched ticket arrives over the event stream, marked, without a reload
+  const row = page.locator(`tr.changed[data-ticket-id="${TICKET}"]`)
+  await row.waitFor({ timeout: 10_000 })
+  await shot(page, '03b-queue-staff-live')
+  log('the dispatched ticket appeared live in the staff queue')
   await row.focus()
   await page.keyboard.press('Enter') // keyboard: open the focused row
   await page.waitForURL(new RegExp(`#/tickets/${TICKET}$`))
@@ -138,11 +159,21 @@ log(`dashboard before: received ${receivedBefore}, replied ${repliedBefore}`)
   assert.match(err, /13812345678/, err)
   await shot(page, '04-ticket-privacy-refused')
 
-  await page.getByTestId('reply-text').fill('您好，您反映的问题已收悉，工作日可到市民中心一楼窗口办理，谢谢。')
+  await page.getByTestId('reply-text').fill('')
+  await page.getByTestId('template-select').click()
+  await page.locator('.t-select-option').filter({ hasText: '市民中心办理指引' }).click()
+  assert.equal(await page.getByTestId('reply-text').inputValue(), TEMPLATE, 'the template is inserted')
   await page.getByTestId('reply-send').click()
   await page.getByTestId('reply-pending_review').waitFor()
   assert.equal(await page.getByTestId('reply-error').count(), 0)
   assert.equal(await page.getByTestId('reply-editor').count(), 0, 'one reply at a time while it waits for review')
+  // the contact, unmasked on request with a reason (audited by the server)
+  assert.match(await page.getByTestId('contact').innerText(), /\*/)
+  await page.getByTestId('reveal').click()
+  await page.getByTestId('reveal-reason').locator('input').fill('电话回访核实诉求')
+  await page.getByRole('button', { name: '查看', exact: true }).click()
+  await page.waitForFunction(() => document.querySelector('[data-testid=contact]')?.textContent === '13900001111')
+  await page.waitForTimeout(400) // the dialog's closing animation
   await shot(page, '05-ticket-staff-replied')
   await ctx.close()
   log('staff signed, a reply with a phone number was refused inline, the clean reply waits for review')
@@ -207,7 +238,7 @@ log(`dashboard before: received ${receivedBefore}, replied ${repliedBefore}`)
 
 // ---- the admin's pages and the accounts registry
 {
-  const { ctx, page } = await session('admin')
+  const { ctx, page } = adm
   await page.getByTestId('nav-accounts').click()
   await page.getByTestId('accounts-table').locator('tbody tr').first().waitFor()
   await shot(page, '10-accounts')

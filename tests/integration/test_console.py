@@ -76,6 +76,9 @@ class Console(ServerTestCase):
         replies = self.db.query(f"SELECT status, body LIKE '%13812345678%' FROM replies "
                                 f"WHERE ticket_id = {int(ticket['id'])}").splitlines()
         self.assertEqual(replies, ["published\t0"], "one reply, published; the refused one was not stored")
+        reveals = self.db.query("SELECT COUNT(*) FROM audit_log WHERE action = 'tickets.reveal' "
+                                f"AND target_id = '{int(ticket['id'])}'").strip()
+        self.assertEqual(reveals, "1", "the reveal was audited")
 
 
 if __name__ == "__main__":

@@ -135,18 +135,6 @@ export async function ok<T>(p: Promise<{ data?: T; error?: unknown; response: Re
     e?.field, Number.isFinite(ra) && ra > 0 ? ra : undefined)
 }
 
-/** For endpoints not yet in api/openapi.yaml (see src/api/pending.ts): JSON in, JSON out. */
-export async function rawJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const r = await authFetch(path, {
-    method,
-    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  if (!r.ok) throw await errorOf(r)
-  if (r.status === 204) return undefined as T
-  return (await r.json()) as T
-}
-
 /** A fresh Idempotency-Key for a write (the server returns the first result for a repeat). */
 export function idempotencyKey(): string {
   return crypto.randomUUID()

@@ -999,6 +999,35 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tickets/{id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The citizen's contact number unmasked (audited)
+         * @description Roles: staff and reviewers of the unit holding the ticket, dispatchers and supervisors
+         *     over it, admins (evaluators and citizens: 403). Everywhere else the contact is shown
+         *     masked (`138****5678`); this answer carries the number as the citizen gave it, or null
+         *     when they gave none. An `audit_log` row (action `tickets.reveal`, the ticket, the caller,
+         *     their address and `reason`) is committed before the answer: no audit, no number. A
+         *     ticket outside the caller's scope is 404. `reason` (1 to 200 characters) is required
+         *     (422 with `field` = `reason`).
+         */
+        post: operations["revealContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/units": {
         parameters: {
             query?: never;
@@ -1205,6 +1234,101 @@ export interface paths {
          *     `field` = `code` for a duplicate code.
          */
         patch: operations["updateCategory"];
+        trace?: never;
+    };
+    "/api/v1/reply-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The reply templates (答复模板) the caller may use
+         * @description Staff roles (citizens: 403). Global templates (`unit_id` null) and those of the caller's
+         *     unit and its ancestors (a district's template serves its townships); admins get every
+         *     template. No paging: global ones first, then by unit, title and id.
+         */
+        get: operations["listReplyTemplates"];
+        put?: never;
+        /**
+         * Create a reply template
+         * @description Admins only. `title` (1 to 100 characters) and `body` (1 to 2,000) are required;
+         *     `unit_id` null or absent makes it global. 409 `conflict` with `field` = `title` when the
+         *     unit already has a template with this title; 422 with `field` = `unit_id` for a unit
+         *     that does not exist. A reply made from a template still passes the privacy check.
+         */
+        post: operations["createReplyTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reply-templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply template's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["ReplyTemplateId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One reply template
+         * @description Staff roles. Templates hold no personal data, so any template may be read by id.
+         */
+        get: operations["getReplyTemplate"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a reply template
+         * @description Admins only. Replies already written from it are not touched.
+         */
+        delete: operations["deleteReplyTemplate"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a reply template
+         * @description Admins only. The fields given change; the others keep their values.
+         */
+        patch: operations["updateReplyTemplate"];
+        trace?: never;
+    };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live ticket events for the console (server-sent events)
+         * @description Staff roles (citizens: 403). Answers `text/event-stream` and stays open. The stream
+         *     starts with `event: ready` (and `retry: 3000`); from then on every ticket event in the
+         *     caller's scope follows as `event: ticket` with `id:` the event's id and `data:` one JSON
+         *     object (`TicketStreamEvent`), oldest first. Scope is that of `GET /tickets` (staff and
+         *     reviewers: their unit's tickets; subtree roles: their subtree's), plus the unit an event
+         *     names and the unit a transfer took the ticket from, so a queue learns that a ticket left.
+         *
+         *     The client's contract is "reload, then follow": after `ready`, reload the view, then
+         *     apply events. `event: resync` means events may have been skipped (a burst larger than
+         *     one read, or a client reading too slowly): reload the view. `event: expired` is sent
+         *     when the access token expires, and then the server ends the stream: refresh the token
+         *     and reconnect. A `: keepalive` comment is written when the stream has been idle for
+         *     `events.keepalive_s` seconds. Events reach the stream within about `events.poll_ms`
+         *     (1 s) of their commit, from any server of the cluster (the database is the bus). Each
+         *     event loop serves at most `events.max_streams` streams (503 `overloaded` beyond). The
+         *     server ends open streams when it stops.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/routing-rules": {
@@ -2450,6 +2574,57 @@ export interface components {
         };
         /** @description A new category; `code` and `name` are required */
         CategoryCreate: components["schemas"]["CategoryInput"] & Record<string, never>;
+        /** @description A reply template (答复模板) staff insert into the reply editor */
+        ReplyTemplate: {
+            id: components["schemas"]["Id"];
+            /** @description The unit whose subtree uses it; null for every unit */
+            unit_id: components["schemas"]["NullableId"];
+            /** @description The unit's name (null for a global template) */
+            unit_name: string | null;
+            title: string;
+            body: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ReplyTemplateList: {
+            items: components["schemas"]["ReplyTemplate"][];
+        };
+        ReplyTemplateEnvelope: {
+            reply_template: components["schemas"]["ReplyTemplate"];
+        };
+        /** @description The writable fields of a reply template. Unknown fields and `id` are refused (422). */
+        ReplyTemplateInput: {
+            /** @description The unit (which must exist); null for a global template */
+            unit_id?: components["schemas"]["Id"] | null;
+            title?: string;
+            body?: string;
+        };
+        /** @description A new reply template; `title` and `body` are required */
+        ReplyTemplateCreate: components["schemas"]["ReplyTemplateInput"] & Record<string, never>;
+        RevealRequest: {
+            /** @description Why the number is needed (audited) */
+            reason: string;
+        };
+        RevealResult: {
+            /** @description The contact number as the citizen gave it; null if none */
+            contact: string | null;
+        };
+        /** @description The data of an `event: ticket` on GET /events/stream */
+        TicketStreamEvent: {
+            event_id: components["schemas"]["Id"];
+            ticket_id: components["schemas"]["Id"];
+            /** @description The event's action: receive, dispatch, sign, reply, transfer, sla_breach and so on */
+            action: string;
+            from_status: string | null;
+            to_status: string | null;
+            status: components["schemas"]["TicketStatus"];
+            /** @description The unit holding the ticket now */
+            unit_id: components["schemas"]["NullableId"];
+            /** Format: date-time */
+            at: string;
+        };
         /**
          * @description What a rule matches: `account` the account a ticket came in through; `category` the
          *     ticket's category or one below it; `keyword` a word in the title or the content;
@@ -3152,6 +3327,8 @@ export interface components {
         AccountId: components["schemas"]["IdQuery"];
         /** @description The category's id (a positive decimal integer; anything else answers 404) */
         CategoryId: components["schemas"]["IdQuery"];
+        /** @description The reply template's id (a positive decimal integer; anything else answers 404) */
+        ReplyTemplateId: components["schemas"]["IdQuery"];
         /** @description The routing rule's id (a positive decimal integer; anything else answers 404) */
         RoutingRuleId: components["schemas"]["IdQuery"];
         /** @description The SLA policy's id (a positive decimal integer; anything else answers 404) */
@@ -4661,6 +4838,47 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    revealContact: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "电话回访核实诉求"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description The contact number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevealResult"];
+                };
+            };
+            400: components["responses"]["InvalidJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     listUnits: {
         parameters: {
             query?: never;
@@ -5148,6 +5366,199 @@ export interface operations {
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listReplyTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The templates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplateList"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createReplyTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "unit_id": "3",
+                 *       "title": "公积金提取",
+                 *       "body": "您好，住房公积金提取可通过线上办理。"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReplyTemplateCreate"];
+            };
+        };
+        responses: {
+            /** @description The template was created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplateEnvelope"];
+                };
+            };
+            400: components["responses"]["InvalidJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AdminForbidden"];
+            409: components["responses"]["Duplicate"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getReplyTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply template's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["ReplyTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplateEnvelope"];
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["AdminNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteReplyTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply template's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["ReplyTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted (no body) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AdminForbidden"];
+            404: components["responses"]["AdminNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    updateReplyTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The reply template's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["ReplyTemplateId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "您好，已转交相关部门办理。"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ReplyTemplateInput"];
+            };
+        };
+        responses: {
+            /** @description The template as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplyTemplateEnvelope"];
+                };
+            };
+            400: components["responses"]["InvalidJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["AdminForbidden"];
+            404: components["responses"]["AdminNotFound"];
+            409: components["responses"]["Duplicate"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream (never ends by itself before the token expires) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example retry: 3000
+                     *     event: ready
+                     *     data: {}
+                     *
+                     *     id: 2402
+                     *     event: ticket
+                     *     data: {"event_id":"2402","ticket_id":"401","action":"dispatch","from_status":"new","to_status":"dispatched","status":"dispatched","unit_id":"3","at":"2026-12-05T15:46:31+08:00"}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["Unavailable"];
         };
