@@ -75,8 +75,20 @@ const statusText = (page) => page.getByTestId('ticket-status').innerText()
   await page.getByTestId('login-error').waitFor()
   assert.match(await page.getByTestId('login-error').innerText(), /用户名或密码错误/)
   await shot(page, '01-login')
+  // throttling: the 5th failure of a username locks it; the page says for how long
+  await page.getByLabel('用户名').fill('staff_xcwj')
+  const throttled = async () => /登录失败次数过多/.test(await page.getByTestId('login-error').innerText().catch(() => ''))
+  for (let i = 0; i < 8 && !(await throttled()); i++) {
+    await page.getByLabel('密码').fill(`wrong-${i}`)
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login')),
+      page.getByTestId('login-submit').click()])
+    await page.waitForTimeout(150) // the answer rendered
+  }
+  await page.waitForFunction(() => /登录失败次数过多/.test(document.querySelector('[data-testid=login-error]')?.textContent ?? ''))
+  assert.ok(await page.getByTestId('login-submit').isDisabled(), 'the button waits out Retry-After')
+  await shot(page, '01b-login-throttled')
   await ctx.close()
-  log('login page refuses a wrong password')
+  log('login page refuses a wrong password and shows the throttling')
 }
 
 // ---- the admin writes a reply template (the staff will insert it)
