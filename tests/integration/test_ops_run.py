@@ -75,6 +75,9 @@ class OpsRun(unittest.TestCase):
         proc, log = self.start()
         self.assertEqual(self.get("/readyz"), 200)
         self.assertEqual(self.get("/healthz"), 200)
+        # the staff console is built and served at / (ops/run builds it when node is there)
+        if os.path.exists(os.path.join(ROOT, "clients", "console", "dist", "index.html")):
+            self.assertEqual(self.get("/"), 200)
         count = sql("SELECT COUNT(*) FROM wenzheng.users", db_dir=self.data).strip()
         self.assertEqual(count, "12")
         sql("INSERT INTO wenzheng.categories (code, name) VALUES ('persist-check', '留存检查')", db_dir=self.data)
