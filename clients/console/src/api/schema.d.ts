@@ -550,6 +550,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a photo for a message
+         * @description Any signed-in caller (citizens attach the upload to `POST /messages` with `attachments`).
+         *     The body is either `multipart/form-data` with one part named `file` (what
+         *     `wx.uploadFile` sends; other parts are ignored) or the image itself with
+         *     `Content-Type: image/jpeg|image/png|image/webp`. At most 5 MiB (413). What the file is
+         *     comes from its bytes, never its name or the type the client claims: anything but a JPEG,
+         *     PNG or WebP is 415. The file is stored under the server's `data_dir/uploads`, named by
+         *     its id, outside every served directory; a 201 means both the file and its row are
+         *     durable. Unused uploads are removed after a day.
+         */
+        post: operations["createUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload's id (a positive decimal integer; anything else answers 404) */
+                id: components["schemas"]["IdQuery"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The bytes of a photo
+         * @description To the caller who uploaded it, and once it is attached to a ticket, to everyone who may
+         *     see that ticket (`GET /tickets/{id}`); 404 for everyone else. Sent with its type,
+         *     `Content-Length` and `X-Content-Type-Options: nosniff`.
+         */
+        get: operations["getUpload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/replies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public board (公开答复), newest reply first
+         * @description No token. Tickets whose citizen consented (`publish`), with a published reply, not
+         *     withheld by staff and not merged duplicates. Title, question and reply are masked by the
+         *     privacy rules; no name, contact or location. Filters combine with AND; `q` searches the
+         *     title and the question (at most 50 characters, and never five digits in a row: the raw
+         *     text is searched, so a number would be confirmed by its masked match). Answers are cached
+         *     by the server and carry `Cache-Control: public, max-age=<public_board.cache_s>`; an
+         *     address asking more than `public_board.rate_per_min` times a minute gets 429 with
+         *     `Retry-After`.
+         */
+        get: operations["listPublicReplies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/replies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id (the ticket's id) */
+                id: components["schemas"]["IdQuery"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One item of the public board
+         * @description No token. 404 unless the ticket is on the board (see the list). Cached and rate limited like the list.
+         */
+        get: operations["getPublicReply"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/public/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the citizen clients need before signing in
+         * @description No token. The mini-program's subscribe-message template for replies (empty: the client
+         *     skips the opt-in) and the upload limits.
+         */
+        get: operations["getPublicConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tickets": {
         parameters: {
             query?: never;
@@ -1022,6 +1145,35 @@ export interface paths {
          *     (422 with `field` = `reason`).
          */
         post: operations["revealContact"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tickets/{id}/publication": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withhold a ticket from the public board, or put it back
+         * @description Roles: staff and reviewers of the unit holding the ticket, dispatchers and supervisors
+         *     over it, admins (evaluators and citizens 403; outside the scope 404).
+         *     `{"withheld": true, "reason": "..."}` keeps a consented ticket off the board (a new
+         *     reason replaces the old); `{"withheld": false}` puts it back (409 when it was not
+         *     withheld). The change is a ticket event (`publication_withheld` with the reason, or
+         *     `publication_restored`) in the same transaction. Cached board answers may show the item
+         *     for up to `public_board.cache_s` seconds more.
+         */
+        post: operations["setPublication"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2180,9 +2332,23 @@ export interface components {
             version: number;
             /** @description The location the citizen sent, as sent, or null */
             location: components["schemas"]["Location"] | null;
+            /** @description The citizen consented at submission to the public board (公开答复) */
+            publish: boolean;
+            /**
+             * @description Where the ticket stands on the public board: `not_consented` (publish false),
+             *     `pending` (consented, no published reply yet), `published`, or `withheld` by staff
+             *     (`reason` is shown to staff roles, null for citizens).
+             */
+            publication: {
+                /** @enum {string} */
+                state: "not_consented" | "pending" | "published" | "withheld";
+                reason: string | null;
+            };
         };
         /** @description The ticket's fields and, at the same level, everything that hangs off it */
         TicketDetail: components["schemas"]["Ticket"] & {
+            /** @description The citizen's photos, oldest first; the bytes are `GET /uploads/{id}` */
+            attachments: components["schemas"]["Attachment"][];
             /** @description What the citizen and the unit said besides replies, oldest first */
             messages: components["schemas"]["Message"][];
             /**
@@ -2352,6 +2518,42 @@ export interface components {
             region?: string;
             /** @description Coordinates (and an optional address of at most 200 characters) */
             location?: components["schemas"]["Location"] | null;
+            /**
+             * @description The citizen's consent that the question and its reply may be shown on the public board
+             *     (masked, without name, contact or location)
+             * @default false
+             */
+            publish: boolean;
+            /**
+             * @description Photos uploaded with `POST /uploads` by this citizen and not yet used; attached in the
+             *     same transaction as the ticket (422 with `field` = `attachments` when one is not the
+             *     caller's own, is already attached, or is named twice)
+             */
+            attachments?: components["schemas"]["IdInput"][];
+        };
+        Attachment: {
+            id: components["schemas"]["Id"];
+            /** @enum {string} */
+            content_type: "image/jpeg" | "image/png" | "image/webp";
+            size: number;
+        };
+        /** @description An item of the public board; text masked by the privacy rules, no personal fields */
+        PublicReply: {
+            id: components["schemas"]["Id"];
+            title: string;
+            content: string;
+            type: components["schemas"]["TicketType"];
+            unit_id: components["schemas"]["NullableId"];
+            unit_name: string | null;
+            received_at: components["schemas"]["Time"];
+            replied_at: components["schemas"]["Time"];
+            /** @description The latest published reply */
+            reply: string | null;
+        };
+        PublicationRequest: {
+            withheld: boolean;
+            /** @description Required with withheld true; refused with false */
+            reason?: string;
         };
         EmptyRequest: Record<string, never>;
         DispatchRequest: {
@@ -2984,6 +3186,60 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `bad_request`: the request cannot be read (a malformed multipart body, a bad header) */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "bad_request",
+                 *         "message": "the multipart body is malformed"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `rate_limited`: too many requests from this address; `Retry-After` says when to try again */
+        RateLimited: {
+            headers: {
+                /** @description Seconds to wait */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "rate_limited",
+                 *         "message": "too many requests from your address: try again shortly"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description `conflict`: the request contradicts the current state */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": {
+                 *         "code": "conflict",
+                 *         "message": "the ticket is not withheld",
+                 *         "field": "withheld"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["Error"];
             };
         };
@@ -4245,6 +4501,165 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    createUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+            };
+        };
+        responses: {
+            /** @description The upload */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        upload: components["schemas"]["Attachment"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthenticated"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The upload's id (a positive decimal integer; anything else answers 404) */
+                id: components["schemas"]["IdQuery"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                };
+            };
+            401: components["responses"]["Unauthenticated"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listPublicReplies: {
+        parameters: {
+            query?: {
+                unit_id?: components["schemas"]["IdQuery"];
+                type?: components["schemas"]["TicketType"];
+                q?: string;
+                limit?: number;
+                /** @description The `next_cursor` of the previous page (opaque) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of the board */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PublicReply"][];
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPublicReply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item's id (the ticket's id) */
+                id: components["schemas"]["IdQuery"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        item: components["schemas"]["PublicReply"];
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getPublicConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        miniprogram: {
+                            reply_template_id: string;
+                        };
+                        uploads: {
+                            max_bytes: number;
+                            types: string[];
+                        };
+                    };
+                };
+            };
+        };
+    };
     listTickets: {
         parameters: {
             query?: {
@@ -4872,6 +5287,41 @@ export interface operations {
             401: components["responses"]["Unauthenticated"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["TicketNotFound"];
+            413: components["responses"]["BodyTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    setPublication: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The ticket's id (a positive decimal integer; anything else answers 404) */
+                id: components["parameters"]["TicketId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "withheld": true,
+                 *       "reason": "涉及第三人姓名"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PublicationRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TicketAction"];
+            400: components["responses"]["InvalidJson"];
+            401: components["responses"]["Unauthenticated"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["TicketNotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["BodyTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
