@@ -90,6 +90,9 @@ static const key_t_ keys[] = {
     INT(events.keepalive_s, "20", 1, 3600,
         "a comment line on an idle event stream this often (proxies and dead clients)"),
     INT(events.max_streams, "1000", 0, 100000, "event streams one event loop serves at once (503 beyond)"),
+    /* citizens' photos (http/uploads.c, uploads/sweeper.h) */
+    INT(uploads.max_unattached_s, "86400", 1, 31536000, "an upload no message names is removed after this many seconds"),
+    INT(uploads.sweep_ms, "600000", 50, 86400000, "how often worker 0 removes unattached uploads"),
     /* the public board (http/public_board.c) */
     INT(public_board.cache_s, "30", 0, 3600, "seconds the public board's answers are cached (here and by clients)"),
     INT(public_board.rate_per_min, "120", 0, 100000, "public board requests one address may make a minute (0: no limit)"),

@@ -56,6 +56,9 @@ typedef struct wz_config {
     struct {
         int cache_s, rate_per_min;
     } public_board;
+    struct {
+        int max_unattached_s, sweep_ms;
+    } uploads;
     /* the outbox sender (channels/outbox.h) */
     struct {
         int enabled, poll_ms, batch, max_attempts, backoff_ms, backoff_max_ms, timeout_ms;

@@ -2,6 +2,7 @@
  *
  *   GET /api/v1/public/replies?unit_id=&type=&q=&limit=&cursor=   newest reply first
  *   GET /api/v1/public/replies/{id}
+ *   GET /api/v1/public/units    the unit tree's names, to filter the board by department
  *   GET /api/v1/public/config
  *
  * No token. An item is a ticket whose citizen consented at submission (publish), with a
@@ -388,6 +389,57 @@ void wz_handle_public_reply(wz_ctx_t *ctx)
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_rows(NULL, &e, j);
+    }
+}
+
+/* ---- GET /api/v1/public/units: the departments a visitor may filter the board by ---- */
+
+static void on_units(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    read_t *j = data;
+    wz_ctx_t *ctx = j->ctx;
+    if (wz_ctx_gone(ctx))
+        goto done;
+    if (err != NULL) {
+        wz_send_db_error(ctx, err);
+        goto done;
+    }
+    json_t *items = json_array();
+    for (size_t r = 0; r < res->nrows; r++) {
+        size_t n;
+        const char *name = wz_db_cell_text(res, r, 2, &n);
+        json_array_append_new(items, json_pack("{s:o, s:o, s:s%}", "id", wz_json_id(wz_db_cell_int(res, r, 0)),
+                                               "parent_id", wz_json_id(wz_db_cell_int(res, r, 1)), "name", name, n));
+    }
+    char *body = json_dumps(json_pack("{s:o}", "items", items), JSON_COMPACT);
+    if (body == NULL)
+        abort();
+    cache_put(j->key, body, 200, ctx->server->cfg->public_board.cache_s);
+    send_public(ctx, 200, body);
+    free(body);
+done:
+    wz_ctx_drop(ctx);
+    free(j);
+}
+
+void wz_handle_public_units(wz_ctx_t *ctx)
+{
+    read_t *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        abort();
+    if (answered_early(ctx, j->key)) {
+        free(j);
+        return;
+    }
+    j->ctx = ctx;
+    wz_ctx_hold(ctx);
+    int ret = wz_db_run(
+        ctx->worker->db,
+        "SELECT id, CAST(COALESCE(parent_id, 0) AS SIGNED), name FROM units ORDER BY COALESCE(parent_id, 0), id", NULL,
+        0, on_units, j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        on_units(NULL, &e, j);
     }
 }
 

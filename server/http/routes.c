@@ -78,6 +78,7 @@ void wz_routes_register(wz_server_t *server)
     /* the public board and the citizen clients' settings: no token (http/public_board.c) */
     ROUTE(WZ_METHOD_GET, "/api/v1/public/replies", "public.replies", wz_handle_public_replies, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/api/v1/public/replies/{id}", "public.reply", wz_handle_public_reply, WZ_ROUTE_PUBLIC);
+    ROUTE(WZ_METHOD_GET, "/api/v1/public/units", "public.units", wz_handle_public_units, WZ_ROUTE_PUBLIC);
     ROUTE(WZ_METHOD_GET, "/api/v1/public/config", "public.config", wz_handle_public_config, WZ_ROUTE_PUBLIC);
     /* admin resources: reads per resource's roles, writes by admins (server/admin/) */
     wz_admin_init();

@@ -185,6 +185,10 @@ static void finish_worker(wz_worker_t *worker)
         wz_outbox_stop(worker->outbox, NULL, NULL);
         worker->outbox = NULL;
     }
+    if (worker->upload_sweeper != NULL) {
+        wz_upload_sweeper_stop(worker->upload_sweeper);
+        worker->upload_sweeper = NULL;
+    }
     if (worker->events != NULL) {
         wz_event_hub_free(worker->events);
         worker->events = NULL;
@@ -269,6 +273,10 @@ static void start_worker(wz_server_t *server, wz_worker_t *worker)
     }
     worker->http = wz_http_client_new(&worker->loop);
     worker->events = wz_event_hub_new(worker);
+    if (worker->index == 0)
+        worker->upload_sweeper = wz_upload_sweeper_start(&worker->loop, worker->db, cfg->data_dir,
+                                                         (unsigned)cfg->uploads.max_unattached_s,
+                                                         (unsigned)cfg->uploads.sweep_ms);
     worker->inbox = (wz_inbox_env_t){
         .pool = worker->db,
         .calendar = &server->calendar,

@@ -20,6 +20,7 @@
 #include "channels/outbox.h"
 #include "http/errors.h"
 #include "http/event_stream.h"
+#include "uploads/sweeper.h"
 #include "http/metrics.h"
 #include "http/router.h"
 
@@ -58,6 +59,7 @@ struct wz_worker {
     wz_inbox_sweeper_t *inbox_sweeper;                 /* worker 0 only */
     wz_stats_refresh_t *stats_refresh;                 /* worker 0 only: the statistics job */
     wz_outbox_t *outbox;                               /* worker 0 only: the outbox sender */
+    wz_upload_sweeper_t *upload_sweeper;               /* worker 0 only */
     wz_event_hub_t *events;                            /* the console's live updates (event_stream.h) */
     wz_server_t *server;
     unsigned inflight;
@@ -226,6 +228,7 @@ void wz_handle_ticket_publication(wz_ctx_t *ctx);
 void wz_handle_public_replies(wz_ctx_t *ctx);
 void wz_handle_public_reply(wz_ctx_t *ctx);
 void wz_handle_public_config(wz_ctx_t *ctx);
+void wz_handle_public_units(wz_ctx_t *ctx);
 /** The console's security headers (CSP, framing, sniffing, referrer) on a static file answer. */
 void wz_add_console_headers(h2o_req_t *req);
 void wz_handle_reply_templates_list(wz_ctx_t *ctx);

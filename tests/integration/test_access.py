@@ -82,6 +82,7 @@ MATRIX = [
     ("POST", "/uploads", PROBE, EVERYONE, 415),  # a JSON body is not a photo
     ("GET", "/uploads/999999", None, EVERYONE, 404),
     ("GET", "/public/config", None, EVERYONE, 200),
+    ("GET", "/public/units", None, EVERYONE, 200),
     # (GET /events/stream: its roles are in test_console_api.py, as its 200 never ends)
 ]
 

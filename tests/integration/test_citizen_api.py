@@ -133,6 +133,26 @@ class Uploads(Citizen):
         self.assertEqual(b1["ticket"]["id"], b2["ticket"]["id"])
 
 
+class Sweeper(Citizen):
+    server_env = {"WZ_UPLOADS_MAX_UNATTACHED_S": "2", "WZ_UPLOADS_SWEEP_MS": "200"}
+
+    def test_unattached_uploads_go_attached_ones_stay(self):
+        status, _, kept = self.upload(1001, JPEG, "image/jpeg")
+        self.submit(unit_id=3, attachments=[kept["upload"]["id"]])
+        status, _, dropped = self.upload(1001, PNG, "image/png")
+        stale_tmp = os.path.join(self.data_dir, "uploads", "tmp-crashed")
+        with open(stale_tmp, "wb") as f:
+            f.write(b"half a photo")
+        os.utime(stale_tmp, (time.time() - 3600, time.time() - 3600))
+        dropped_path = os.path.join(self.data_dir, "uploads", dropped["upload"]["id"])
+        from harness import wait_for
+        self.assertTrue(wait_for(lambda: not os.path.exists(dropped_path), 15), "the unused photo is removed")
+        self.assertEqual(self.db.query(f"SELECT COUNT(*) FROM uploads WHERE id = {dropped['upload']['id']}").strip(), "0")
+        self.assertEqual(self.fetch(1001, dropped["upload"]["id"])[0], 404)
+        self.assertTrue(wait_for(lambda: not os.path.exists(stale_tmp), 15), "a crash's temporary file is removed")
+        self.assertEqual(self.fetch(1001, kept["upload"]["id"])[0], 200, "an attached photo stays")
+
+
 class PublicBoard(Citizen):
     def answered(self, content, publish=True, unit=3, reply="您好，已安排处理。", type_="complaint"):
         t = self.submit(unit_id=unit, content=content, publish=publish, type=type_)
@@ -214,6 +234,13 @@ class PublicBoard(Citizen):
         self.assertEqual(body["ticket"]["publication"]["state"], "published")
         self.assertEqual(len(self.board("?q=" + tag_)[0]["items"]), 1)
         self.act("supervisor", t["id"], "publication", {"withheld": False}, want=409)
+
+    def test_units_for_visitors(self):
+        status, headers, body = self.server.json("GET", "/api/v1/public/units")
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body["items"]), 10)
+        self.assertEqual(body["items"][0], {"id": "1", "parent_id": None, "name": "示范市人民政府"})
+        self.assertIn({"id": "7", "parent_id": "5", "name": "东华街道办事处"}, body["items"])
 
     def test_config(self):
         status, _, body = self.server.json("GET", "/api/v1/public/config")
