@@ -158,7 +158,8 @@ Component({
       if (f.phone && !(PHONE_RE.test(f.phone) && f.phone.replace(/[^0-9]/g, '').length >= 5)) return { error: s.ask.badPhone }
       if (!f.consent) return { error: s.ask.needConsent }
       if (this.data.photos.some((p) => p.state === 'uploading')) return { error: s.ask.uploading }
-      const doc = { type: f.type, content: f.content, channel: 'miniprogram', publish: f.publish }
+      const doc = { type: f.type, content: f.content, channel: 'miniprogram' }
+      if (f.publish) doc.publish = true // absent means false (the server's default)
       if (f.title.trim()) doc.title = f.title.trim()
       if (this.data.unitIndex > 0) doc.unit_id = this.data.units[this.data.unitIndex - 1].id
       if (this.data.categoryIndex > 0) doc.category_id = this.data.categories[this.data.categoryIndex - 1].id
