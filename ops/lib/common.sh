@@ -9,7 +9,8 @@ WZ_PACKAGES_SERVER="build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev libexpat1-dev libxlsxwriter-dev
   mariadb-server mariadb-client"
 # ...and what the tests and benchmarks add.
-WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl"
+# chromium and fonts-noto-cjk: the browser tests (headless, with Chinese glyphs in their screenshots)
+WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl chromium fonts-noto-cjk"
 WZ_PACKAGES_BENCH="wrk sysbench"
 
 wz_log() { printf '%s\n' "ops: $*" >&2; }
@@ -166,3 +167,6 @@ wz_db_export() {
   . "$dir/db.env"
   set +a
 }
+
+# shellcheck source=citizen.sh
+. "$WZ_ROOT/ops/lib/citizen.sh"
