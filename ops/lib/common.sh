@@ -9,7 +9,7 @@ WZ_PACKAGES_SERVER="build-essential cmake pkg-config git ca-certificates
   libcurl4-openssl-dev libssl-dev libexpat1-dev libxlsxwriter-dev
   mariadb-server mariadb-client"
 # ...and what the tests and benchmarks add.
-# chromium and fonts-noto-cjk: the console's browser test (headless, with Chinese glyphs in its screenshots)
+# chromium and fonts-noto-cjk: the browser tests (headless, with Chinese glyphs in their screenshots)
 WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl chromium fonts-noto-cjk"
 WZ_PACKAGES_BENCH="wrk sysbench"
 
@@ -170,3 +170,5 @@ wz_db_export() {
 
 # shellcheck source=console.sh
 . "$WZ_ROOT/ops/lib/console.sh"
+# shellcheck source=citizen.sh
+. "$WZ_ROOT/ops/lib/citizen.sh"
