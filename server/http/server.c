@@ -81,12 +81,8 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
     server->globalconf.http1.upgrade_to_http2 = 0;
     server->globalconf.http1.req_timeout = (uint64_t)cfg->http.request_timeout_ms;
     h2o_hostconf_t *host = h2o_config_register_host(&server->globalconf, h2o_iovec_init(H2O_STRLIT("default")), 65535);
-    server->pathconf = h2o_config_register_path(host, "/", 0);
-    wz_dispatch_register(server->pathconf);
     static const char *index_files[] = {"index.html", NULL};
-    if (cfg->static_dir[0] != '\0')
-        h2o_file_register(server->pathconf, cfg->static_dir, index_files, NULL, 0);
-    wz_access_log_register(server->pathconf, server);
+    /* h2o takes the first registered path that matches: /h5 before / */
     if (cfg->h5_dir != NULL && cfg->h5_dir[0] != '\0') {
         /* the citizens' message board: its own files, with the console's headers */
         h2o_pathconf_t *h5 = h2o_config_register_path(host, "/h5", 0);
@@ -95,6 +91,11 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
         h2o_file_register(h5, cfg->h5_dir, index_files, NULL, 0);
         wz_access_log_register(h5, server);
     }
+    server->pathconf = h2o_config_register_path(host, "/", 0);
+    wz_dispatch_register(server->pathconf);
+    if (cfg->static_dir[0] != '\0')
+        h2o_file_register(server->pathconf, cfg->static_dir, index_files, NULL, 0);
+    wz_access_log_register(server->pathconf, server);
 
     int threads = cfg->threads > 0 ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1)

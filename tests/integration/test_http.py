@@ -147,8 +147,24 @@ class StaticFiles(ServerTestCase):
             os.makedirs(os.path.dirname(os.path.join(cls.static, name)), exist_ok=True)
             with open(os.path.join(cls.static, name), "w") as f:
                 f.write(text)
-        cls.server_env = {"WZ_STATIC_DIR": cls.static}
+        cls.h5 = tempfile.mkdtemp(prefix="wz-h5-")
+        with open(os.path.join(cls.h5, "index.html"), "w") as f:
+            f.write("<!doctype html><title>留言板</title>")
+        cls.server_env = {"WZ_STATIC_DIR": cls.static, "WZ_H5_DIR": cls.h5}
         super().setUpClass()
+
+    def test_h5_board_beside_the_console(self):
+        status, headers, body = self.server.request("GET", "/h5/")
+        self.assertEqual(status, 200)
+        self.assertIn("留言板".encode(), body)
+        self.assertIn("frame-ancestors 'none'", headers["content-security-policy"])
+        self.assertEqual(headers["x-content-type-options"], "nosniff")
+        status, _, body = self.server.request("GET", "/")
+        self.assertIn("问政".encode(), body, "/ is still the console")
+        status, _, body = self.server.json("GET", "/api/v1/healthz")
+        self.assertNotEqual(status, 200)
+        status, _, body = self.server.request("GET", "/h5/../../etc/passwd")
+        self.assertNotIn(b"root:", body)
 
     def test_files_with_mime_types(self):
         for path, mime in (("/", "text/html"), ("/index.html", "text/html"), ("/assets/app.js", "application/javascript"),

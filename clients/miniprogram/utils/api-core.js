@@ -443,7 +443,15 @@ function createClient(opts) {
       return request('GET', '/api/v1/public/replies', { query: params || {}, auth: false });
     },
     publicReply: function (id) {
-      return request('GET', '/api/v1/public/replies/' + encodeURIComponent(id), { auth: false });
+      return request('GET', '/api/v1/public/replies/' + encodeURIComponent(id), { auth: false }).then(function (d) {
+        return d.item;
+      });
+    },
+    // the departments a visitor may filter the public board by (no sign-in needed)
+    publicUnits: function () {
+      return request('GET', '/api/v1/public/units', { auth: false }).then(function (d) {
+        return d.items;
+      });
     }
   };
 }

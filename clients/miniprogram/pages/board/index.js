@@ -30,7 +30,7 @@ Component({
     onLoad() {
       const a = api()
       // the department filter needs the unit list (a signed-in call); the board works without it
-      const units = a.signedIn() ? a.units().catch(() => []) : Promise.resolve([])
+      const units = a.publicUnits().catch(() => [])
       return Promise.all([units, this.search()]).then(([list]) =>
         this.setData({ units: list, unitNames: [s.board.allUnits].concat(list.map((u) => u.name)) }))
     },

@@ -45,3 +45,19 @@ test('nothing found, and the rate limit said in Chinese with a retry', async () 
   expect(text(page, '#load-error')).toContain('请 30 秒后再试')
   expect(page.querySelector('#retry')).toBeTruthy()
 })
+
+test('a visitor filters by department from the public unit list', async () => {
+  const calls = stubWx({
+    'GET /api/v1/public/units': { status: 200, data: { items: [{ id: '1', parent_id: null, name: '示范市人民政府' },
+      { id: '3', parent_id: '1', name: '示范市住房和城乡建设局' }] } },
+    'GET /api/v1/public/replies': { status: 200, data: { items: [item('1')], next_cursor: null } },
+  })
+  const page = loadPage('board')
+  await page.instance.onLoad()
+  const units = calls.find((c) => c.key === 'GET /api/v1/public/units')
+  expect(units.header.Authorization).toBeUndefined()
+  expect(page.instance.data.unitNames).toEqual(['全部部门', '示范市人民政府', '示范市住房和城乡建设局'])
+  page.instance.setData({ unitIndex: 2 })
+  await page.instance.search()
+  expect(calls.filter((c) => c.key === 'GET /api/v1/public/replies').pop().url).toContain('unit_id=3')
+})
