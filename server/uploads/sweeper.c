@@ -23,6 +23,7 @@ struct wz_upload_sweeper {
     int64_t ids[SWEEP_BATCH];
     size_t n;
     unsigned removed; /* files, this sweep */
+    int ticks;
 };
 
 static void finish(wz_upload_sweeper_t *s)
@@ -133,6 +134,11 @@ static void tick(wz_periodic_t *p, void *data)
     (void)p;
     wz_upload_sweeper_t *s = data;
     s->n = 0;
+    if (s->ticks++ ==
+        0) { /* the periodic runs at once; nothing is a day old at start-up that was not at the last sweep */
+        finish(s);
+        return;
+    }
     if (wz_db_txn_begin(s->pool, first, on_done, s) != WZ_DB_OK)
         finish(s); /* database away or busy: the next tick */
 }

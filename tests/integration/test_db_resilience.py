@@ -12,7 +12,10 @@ from harness import ROOT, Database, Server, ServerTestCase, base_env, run_cli, w
 
 # worker 0's background jobs (SLA timers, statistics, the outbox, the inbox sweeper) off or asleep
 QUIET = {"WZ_SLA_ENABLED": "false", "WZ_STATS_ENABLED": "false", "WZ_OUTBOX_ENABLED": "false",
-         "WZ_CHANNELS_INBOX_POLL_MS": "600000"}
+         "WZ_CHANNELS_INBOX_POLL_MS": "600000", "WZ_UPLOADS_SWEEP_MS": "86400000",
+         # the reloads of revocations and the calendar take the one connection too: a slow
+         # (sanitizer, busy machine) run once saw them hold it and its one waiting place
+         "WZ_AUTH_REVOCATION_REFRESH_MS": "600000", "WZ_SLA_CALENDAR_REFRESH_MS": "3600000"}
 
 
 class Backpressure(ServerTestCase):
