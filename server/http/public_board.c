@@ -181,60 +181,48 @@ static json_t *item_json(const wz_db_result_t *res, size_t r)
     return o;
 }
 
-typedef struct {
+/* One read of the board: the statement's rows become a document (render), which is cached
+ * under the request's path and sent; render answers NULL for "no such item". */
+typedef struct read read_t;
+typedef json_t *(*render_fn)(read_t *j, const wz_db_result_t *res);
+
+struct read {
     wz_ctx_t *ctx;
     char key[CACHE_KEY_MAX];
     unsigned limit;
-    int one;
-} read_t;
+    render_fn render;
+};
 
-static void on_rows(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+static void on_read(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     read_t *j = data;
     wz_ctx_t *ctx = j->ctx;
+    json_t *doc;
     if (wz_ctx_gone(ctx))
         goto done;
     if (err != NULL) {
         wz_send_db_error(ctx, err);
         goto done;
     }
-    json_t *doc;
-    int status = 200;
-    if (j->one) {
-        if (res->nrows != 1) {
-            wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such published reply", NULL);
-            goto done;
-        }
-        doc = json_pack("{s:o}", "item", item_json(res, 0));
-    } else {
-        json_t *items = json_array();
-        size_t shown = res->nrows > j->limit ? j->limit : res->nrows;
-        for (size_t r = 0; r < shown; r++)
-            json_array_append_new(items, item_json(res, r));
-        json_t *next = json_null();
-        if (res->nrows > j->limit) { /* one more row than asked: there is a next page */
-            size_t n;
-            const char *k = wz_db_cell_text(res, shown - 1, C_KEY, &n);
-            char cursor[64];
-            snprintf(cursor, sizeof(cursor), "%.*s.%lld", (int)n, k, wz_db_cell_int(res, shown - 1, C_ID));
-            next = json_string(cursor);
-        }
-        doc = json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+    if ((doc = j->render(j, res)) == NULL) {
+        wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such published reply", NULL);
+        goto done;
     }
     char *body = json_dumps(doc, JSON_COMPACT);
     json_decref(doc);
     if (body == NULL)
         abort();
-    cache_put(j->key, body, status, ctx->server->cfg->public_board.cache_s);
-    send_public(ctx, status, body);
+    cache_put(j->key, body, 200, ctx->server->cfg->public_board.cache_s);
+    send_public(ctx, 200, body);
     free(body);
 done:
     wz_ctx_drop(ctx);
     free(j);
 }
 
-/* the common start: the rate limit, then the cache; 1 when it answered */
-static int answered_early(wz_ctx_t *ctx, char *key)
+/* The common path: the rate limit, then the cache, then the statement. */
+static void start_read(wz_ctx_t *ctx, const char *sql, const wz_db_value_t *p, size_t n, render_fn render,
+                       unsigned limit)
 {
     int wait = rate_take(ctx->client_ip, ctx->server->cfg->public_board.rate_per_min);
     if (wait > 0) {
@@ -243,18 +231,66 @@ static int answered_early(wz_ctx_t *ctx, char *key)
         h2o_iovec_t hv = h2o_strdup(&ctx->req->pool, v, strlen(v));
         h2o_add_header(&ctx->req->pool, &ctx->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, hv.base, hv.len);
         wz_send_error(ctx, WZ_ERR_RATE_LIMITED, "too many requests from your address: try again shortly", NULL);
-        return 1;
+        return;
     }
+    read_t *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        abort();
     h2o_req_t *req = ctx->req;
-    snprintf(key, CACHE_KEY_MAX, "%.*s", (int)req->path.len, req->path.base);
+    snprintf(j->key, sizeof(j->key), "%.*s", (int)req->path.len, req->path.base);
     int status = 0;
-    char *body = cache_get(key, &status);
+    char *body = cache_get(j->key, &status);
     if (body != NULL) {
         send_public(ctx, status, body);
         free(body);
-        return 1;
+        free(j);
+        return;
     }
-    return 0;
+    j->ctx = ctx;
+    j->limit = limit;
+    j->render = render;
+    wz_ctx_hold(ctx);
+    int ret = wz_db_run(ctx->worker->db, sql, p, n, on_read, j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        on_read(NULL, &e, j);
+    }
+}
+
+static json_t *render_page(read_t *j, const wz_db_result_t *res)
+{
+    json_t *items = json_array();
+    size_t shown = res->nrows > j->limit ? j->limit : res->nrows;
+    for (size_t r = 0; r < shown; r++)
+        json_array_append_new(items, item_json(res, r));
+    json_t *next = json_null();
+    if (res->nrows > j->limit) { /* one more row than asked: there is a next page */
+        size_t n;
+        const char *k = wz_db_cell_text(res, shown - 1, C_KEY, &n);
+        char cursor[64];
+        snprintf(cursor, sizeof(cursor), "%.*s.%lld", (int)n, k, wz_db_cell_int(res, shown - 1, C_ID));
+        next = json_string(cursor);
+    }
+    return json_pack("{s:o, s:o}", "items", items, "next_cursor", next);
+}
+
+static json_t *render_one(read_t *j, const wz_db_result_t *res)
+{
+    (void)j;
+    return res->nrows == 1 ? json_pack("{s:o}", "item", item_json(res, 0)) : NULL;
+}
+
+static json_t *render_units(read_t *j, const wz_db_result_t *res)
+{
+    (void)j;
+    json_t *items = json_array();
+    for (size_t r = 0; r < res->nrows; r++) {
+        size_t n;
+        const char *name = wz_db_cell_text(res, r, 2, &n);
+        json_array_append_new(items, json_pack("{s:o, s:o, s:s%}", "id", wz_json_id(wz_db_cell_int(res, r, 0)),
+                                               "parent_id", wz_json_id(wz_db_cell_int(res, r, 1)), "name", name, n));
+    }
+    return json_pack("{s:o}", "items", items);
 }
 
 static int digit_run(const char *s, int run)
@@ -336,13 +372,6 @@ void wz_handle_public_replies(wz_ctx_t *ctx)
         wz_send_error(ctx, WZ_ERR_VALIDATION, "cursor is not one this server made", "cursor");
         return;
     }
-    read_t *j = calloc(1, sizeof(*j));
-    if (j == NULL)
-        abort();
-    if (answered_early(ctx, j->key)) {
-        free(j);
-        return;
-    }
     /* LIKE's own characters in the text are literal */
     char pattern[sizeof(q) * 2 + 3];
     size_t w = 0;
@@ -354,17 +383,10 @@ void wz_handle_public_replies(wz_ctx_t *ctx)
     }
     pattern[w++] = '%';
     pattern[w] = '\0';
-    j->ctx = ctx;
-    j->limit = (unsigned)limit;
     wz_db_value_t p[] = {WZ_DB_INT(unit),   WZ_DB_INT(unit),     WZ_DB_TEXT(type),    WZ_DB_TEXT(type),
                          WZ_DB_TEXT(q),     WZ_DB_TEXT(pattern), WZ_DB_TEXT(pattern), WZ_DB_TEXT(after),
                          WZ_DB_TEXT(after), WZ_DB_TEXT(after),   WZ_DB_INT(after_id), WZ_DB_INT(limit + 1)};
-    wz_ctx_hold(ctx);
-    int ret = wz_db_run(ctx->worker->db, sql_list, p, sizeof(p) / sizeof(p[0]), on_rows, j);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        on_rows(NULL, &e, j);
-    }
+    start_read(ctx, sql_list, p, sizeof(p) / sizeof(p[0]), render_page, (unsigned)limit);
 }
 
 void wz_handle_public_reply(wz_ctx_t *ctx)
@@ -374,73 +396,16 @@ void wz_handle_public_reply(wz_ctx_t *ctx)
         wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such published reply", NULL);
         return;
     }
-    read_t *j = calloc(1, sizeof(*j));
-    if (j == NULL)
-        abort();
-    if (answered_early(ctx, j->key)) {
-        free(j);
-        return;
-    }
-    j->ctx = ctx;
-    j->one = 1;
     wz_db_value_t p = WZ_DB_INT(id);
-    wz_ctx_hold(ctx);
-    int ret = wz_db_run(ctx->worker->db, sql_one, &p, 1, on_rows, j);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        on_rows(NULL, &e, j);
-    }
+    start_read(ctx, sql_one, &p, 1, render_one, 1);
 }
 
-/* ---- GET /api/v1/public/units: the departments a visitor may filter the board by ---- */
-
-static void on_units(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
-{
-    read_t *j = data;
-    wz_ctx_t *ctx = j->ctx;
-    if (wz_ctx_gone(ctx))
-        goto done;
-    if (err != NULL) {
-        wz_send_db_error(ctx, err);
-        goto done;
-    }
-    json_t *items = json_array();
-    for (size_t r = 0; r < res->nrows; r++) {
-        size_t n;
-        const char *name = wz_db_cell_text(res, r, 2, &n);
-        json_array_append_new(items, json_pack("{s:o, s:o, s:s%}", "id", wz_json_id(wz_db_cell_int(res, r, 0)),
-                                               "parent_id", wz_json_id(wz_db_cell_int(res, r, 1)), "name", name, n));
-    }
-    char *body = json_dumps(json_pack("{s:o}", "items", items), JSON_COMPACT);
-    if (body == NULL)
-        abort();
-    cache_put(j->key, body, 200, ctx->server->cfg->public_board.cache_s);
-    send_public(ctx, 200, body);
-    free(body);
-done:
-    wz_ctx_drop(ctx);
-    free(j);
-}
-
+/* GET /api/v1/public/units: the departments a visitor may filter the board by */
 void wz_handle_public_units(wz_ctx_t *ctx)
 {
-    read_t *j = calloc(1, sizeof(*j));
-    if (j == NULL)
-        abort();
-    if (answered_early(ctx, j->key)) {
-        free(j);
-        return;
-    }
-    j->ctx = ctx;
-    wz_ctx_hold(ctx);
-    int ret = wz_db_run(
-        ctx->worker->db,
-        "SELECT id, CAST(COALESCE(parent_id, 0) AS SIGNED), name FROM units ORDER BY COALESCE(parent_id, 0), id", NULL,
-        0, on_units, j);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        on_units(NULL, &e, j);
-    }
+    start_read(ctx,
+               "SELECT id, CAST(COALESCE(parent_id, 0) AS SIGNED), name FROM units ORDER BY COALESCE(parent_id, 0), id",
+               NULL, 0, render_units, 0);
 }
 
 void wz_handle_public_config(wz_ctx_t *ctx)
