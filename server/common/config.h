@@ -31,6 +31,7 @@ typedef struct wz_config {
     struct {
         long body_limit, upload_limit;
         int shutdown_timeout_ms, request_timeout_ms;
+        char *cors_origins;
     } http;
     struct {
         char *allow;

@@ -3,6 +3,7 @@
  * (401), then the handler authorises (403/404) and validates fields (400/422). */
 #include "http/server.h"
 #include "common/log.h"
+#include "http/cors.h"
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -141,6 +142,8 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
                                            &route, &params, &allow);
     int is_api = has_prefix(req->path_normalized, "/api/") || has_prefix(req->path_normalized, "/channels/") ||
                  has_prefix(req->path_normalized, "/open311/");
+    if (is_api && wz_cors_apply(req, cfg->http.cors_origins, method))
+        return 0; /* a preflight, answered */
     if (rr == WZ_ROUTE_NOT_FOUND) {
         if (!is_api && cfg->static_dir[0] != '\0' && (method == WZ_METHOD_GET || method == WZ_METHOD_HEAD)) {
             wz_add_console_headers(req);

@@ -199,6 +199,50 @@ class StaticFiles(ServerTestCase):
         self.assertNotIn(b"root:", body)
 
 
+class Cors(ServerTestCase):
+    server_env = {"WZ_HTTP_CORS_ORIGINS": "https://wz.example.gov.cn, http://localhost:5173"}
+
+    def test_listed_origins_only(self):
+        status, headers, body = self.server.request("GET", "/api/v1/public/config", None,
+                                                    {"Origin": "https://wz.example.gov.cn"})
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["access-control-allow-origin"], "https://wz.example.gov.cn")
+        self.assertIn("Origin", headers["vary"])
+        self.assertIn("Retry-After", headers["access-control-expose-headers"])
+        status, headers, _ = self.server.request("GET", "/api/v1/public/config", None, {"Origin": "https://evil.example"})
+        self.assertEqual(status, 200)  # answered, but the browser will not show it to that page
+        self.assertNotIn("access-control-allow-origin", headers)
+
+    def test_preflight(self):
+        status, headers, body = self.server.request(
+            "OPTIONS", "/api/v1/messages", None,
+            {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+             "Access-Control-Request-Headers": "authorization, content-type, idempotency-key"})
+        self.assertEqual((status, body), (204, b""))
+        self.assertEqual(headers["access-control-allow-origin"], "http://localhost:5173")
+        for h in ("Authorization", "Content-Type", "Idempotency-Key"):
+            self.assertIn(h, headers["access-control-allow-headers"])
+        self.assertIn("POST", headers["access-control-allow-methods"])
+        status, headers, body = self.server.request(
+            "OPTIONS", "/api/v1/messages", None, {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        self.assertEqual(status, 403)
+        self.assertNotIn("access-control-allow-origin", headers)
+        # an OPTIONS that is not a preflight is an ordinary request: no such method on the route
+        status, headers, _ = self.server.request("OPTIONS", "/api/v1/messages")
+        self.assertEqual(status, 405)
+
+
+class NoCorsByDefault(ServerTestCase):
+    def test_same_origin_only(self):
+        status, headers, _ = self.server.request("GET", "/api/v1/public/config", None,
+                                                 {"Origin": "https://wz.example.gov.cn"})
+        self.assertEqual(status, 200)
+        self.assertNotIn("access-control-allow-origin", headers)
+        status, _, _ = self.server.request("OPTIONS", "/api/v1/tickets", None,
+                                           {"Origin": "https://wz.example.gov.cn", "Access-Control-Request-Method": "GET"})
+        self.assertEqual(status, 403)
+
+
 class MetricsAllowList(ServerTestCase):
     server_env = {"WZ_METRICS_ALLOW": "10.9.9.9/32"}
 
