@@ -14,6 +14,13 @@
 #define TITLE_AUTO_CHARS 30 /* a missing title is the content's start */
 
 #define MAX_RULES 2000 /* routing rules read per intake */
+/* Ticket numbers are taken from the day's counter in blocks, each block in a short transaction
+ * of its own, so no intake holds the counter's row lock (every intake of every server would
+ * otherwise queue on that one row until its commit: measured at ~125 intakes/s on a durable
+ * MariaDB, one fsync'd transaction at a time). Numbers stay unique and rise on each event
+ * loop; across loops and servers they interleave, and a stop leaves the rest of a block unused
+ * (gaps). */
+#define NUMBER_BLOCK 20
 #define MAX_CATEGORY_DEPTH 16
 #define PHONE_MAX 64
 
@@ -41,8 +48,16 @@ typedef struct {
     wz_intake_result_t result;
     wz_sla_intake_t in;
     wz_sla_dispatch_t disp;
-    int stage; /* where the tail (events, timers, outbox) stands */
+    int stage;     /* where the tail (events, timers, outbox) stands */
+    long long seq; /* the day's sequence number this ticket takes (from the loop's block) */
+    char day[11];
 } job_t;
+
+/* the current block of this event loop's thread (each loop runs on its own thread) */
+static _Thread_local struct {
+    char day[11];
+    long long next, end; /* next <= end: numbers left */
+} block;
 
 static char *dup_opt(const char *s)
 {
@@ -303,27 +318,10 @@ static void step_account(wz_db_txn_t *txn)
 
 static void step_ticket(wz_db_txn_t *txn, long long seq);
 
-static void step_number_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    /* a new day's row: affected 1, the sequence is 1; otherwise LAST_INSERT_ID(seq + 1) */
-    long long seq = res->affected_rows == 1 ? 1 : (long long)res->insert_id;
-    step_ticket(txn, seq);
-}
-
 static void step_number(wz_db_txn_t *txn)
 {
     job_t *j = wz_db_txn_data(txn);
-    char day[11];
-    wz_cal_format_date(wz_cal_local_day(j->cal, j->now), day);
-    wz_db_value_t p = WZ_DB_TEXT(day);
-    wz_db_txn_exec(txn,
-                   "INSERT INTO ticket_counters (day, seq) VALUES (?, 1) "
-                   "ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + 1)",
-                   &p, 1, step_number_result);
+    step_ticket(txn, j->seq); /* taken from the loop's block before the transaction */
 }
 
 static void step_message(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
@@ -331,8 +329,7 @@ static void step_message(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_d
 static void step_ticket(wz_db_txn_t *txn, long long seq)
 {
     job_t *j = wz_db_txn_data(txn);
-    char day[11];
-    wz_cal_format_date(wz_cal_local_day(j->cal, j->now), day);
+    const char *day = j->day;
     snprintf(j->result.number, sizeof(j->result.number), "WZ%.4s%.2s%.2s%06lld", day, day + 5, day + 8, seq);
     int dispatched = j->result.unit_id > 0;
     snprintf(j->result.status, sizeof(j->result.status), "%s", dispatched ? "dispatched" : "new");
@@ -581,6 +578,36 @@ static char *title_of(const char *title, const char *content)
     return t;
 }
 
+static int begin(job_t *j)
+{
+    int ret = wz_db_txn_begin(j->pool, step_first, on_done, j);
+    if (ret != WZ_DB_OK)
+        job_free(j);
+    return ret;
+}
+
+static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    job_t *j = data;
+    if (err != NULL) {
+        j->cb(j->data, NULL, err);
+        job_free(j);
+        return;
+    }
+    /* a new day's row holds the first block; otherwise LAST_INSERT_ID is the block's end */
+    long long end = res->affected_rows == 1 ? NUMBER_BLOCK : (long long)res->insert_id;
+    memcpy(block.day, j->day, sizeof(block.day));
+    block.next = end - NUMBER_BLOCK + 1;
+    block.end = end;
+    j->seq = block.next++;
+    int ret = wz_db_txn_begin(j->pool, step_first, on_done, j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        j->cb(j->data, NULL, &e);
+        job_free(j);
+    }
+}
+
 int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t seal_key[32],
                      const wz_intake_request_t *req, int64_t now, wz_intake_cb cb, void *data)
 {
@@ -612,7 +639,17 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->cb = cb;
     j->data = data;
     j->pool = pool;
-    int ret = wz_db_txn_begin(pool, step_first, on_done, j);
+    wz_cal_format_date(wz_cal_local_day(cal, now), j->day);
+    if (strcmp(block.day, j->day) == 0 && block.next <= block.end) {
+        j->seq = block.next++;
+        return begin(j);
+    }
+    /* a new block: its own short transaction, committed before any number of it is used */
+    wz_db_value_t p[] = {WZ_DB_TEXT(j->day), WZ_DB_INT(NUMBER_BLOCK), WZ_DB_INT(NUMBER_BLOCK)};
+    int ret = wz_db_run(pool,
+                        "INSERT INTO ticket_counters (day, seq) VALUES (?, ?) "
+                        "ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + ?)",
+                        p, 3, on_block, j);
     if (ret != WZ_DB_OK)
         job_free(j);
     return ret;
