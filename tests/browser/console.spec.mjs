@@ -3,10 +3,13 @@
 // ticket and passes its id). Headless Debian chromium through playwright-core, no test runner:
 // each step logs, a failed assertion exits 1. Screenshots of every page go to WZ_SCREENSHOTS.
 //
-// env: WZ_URL (http://127.0.0.1:port), WZ_TICKET_ID, WZ_TICKET_TITLE, WZ_DEMO_PASSWORD, WZ_SCREENSHOTS
+// env: WZ_URL (http://127.0.0.1:port), WZ_TICKET_ID, WZ_TICKET_TITLE, WZ_DEMO_PASSWORD, WZ_SCREENSHOTS,
+// WZ_CITIZEN_TOKEN (a citizen's access token: the photo and public board scenario submits its own
+// ticket; the server must run with WZ_PUBLIC_BOARD_CACHE_S=0 so the board shows changes at once)
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
-import { mkdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { deflateSync } from 'node:zlib'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -17,6 +20,7 @@ const { chromium } = require('playwright-core')
 const BASE = process.env.WZ_URL ?? 'http://127.0.0.1:8181'
 const TICKET = process.env.WZ_TICKET_ID
 const TITLE = process.env.WZ_TICKET_TITLE
+const CITIZEN = process.env.WZ_CITIZEN_TOKEN
 const PASSWORD = process.env.WZ_DEMO_PASSWORD ?? 'wenzheng-demo'
 const SHOTS = process.env.WZ_SCREENSHOTS ?? join(here, '../../build/screenshots')
 const RSJ = '示范市人力资源和社会保障局'
@@ -24,7 +28,7 @@ const RSJ = '示范市人力资源和社会保障局'
 // needs inline scripts or eval fails this test even before the server sends the header itself
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
   "connect-src 'self'; font-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-assert.ok(TICKET && TITLE, 'WZ_TICKET_ID and WZ_TICKET_TITLE are required')
+assert.ok(TICKET && TITLE && CITIZEN, 'WZ_TICKET_ID, WZ_TICKET_TITLE and WZ_CITIZEN_TOKEN are required')
 mkdirSync(SHOTS, { recursive: true })
 
 const started = Date.now()
@@ -266,6 +270,142 @@ log('staff queue is live')
   assert.ok(await page.locator('button.day').count() >= 365, 'a year of days')
   await ctx.close()
   log('admin pages rendered')
+}
+
+// ---- a citizen's photo and the public board (docs/lifecycle.md, "Photos and the public board")
+/** A small valid PNG (w x h, 8-bit RGB): a blue/orange checkerboard. */
+function png(w, h) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    return c >>> 0
+  })
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0 }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length)
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data])
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td))
+    return Buffer.concat([len, td, c])
+  }
+  const ihdr = Buffer.alloc(13)
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2 // 8-bit RGB
+  const raw = Buffer.alloc((w * 3 + 1) * h)
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3
+      const on = ((x >> 3) + (y >> 3)) % 2 === 0
+      raw[o] = on ? 0x00 : 0xe3; raw[o + 1] = on ? 0x52 : 0x77; raw[o + 2] = on ? 0xd9 : 0x0d
+    }
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+}
+async function apiJson(method, path, body, token, contentType = 'application/json') {
+  const r = await fetch(`${BASE}${path}`, {
+    method, body: body == null ? undefined : contentType === 'application/json' ? JSON.stringify(body) : body,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body != null ? { 'Content-Type': contentType } : {}) },
+  })
+  const text = await r.text()
+  return { status: r.status, doc: text ? JSON.parse(text) : null }
+}
+const onBoard = async (id) => {
+  const { status, doc } = await apiJson('GET', '/api/v1/public/replies?limit=50')
+  assert.equal(status, 200, JSON.stringify(doc))
+  return doc.items.some((x) => x.id === id)
+}
+const pubState = (page) => page.getByTestId('publication-state').innerText()
+const PHOTO_TITLE = '小区路灯不亮' + Math.random().toString(16).slice(2, 8)
+let PHOTO_TICKET
+{
+  const image = png(64, 48)
+  writeFileSync(join(SHOTS, 'photo-fixture.png'), image)
+  const up = await apiJson('POST', '/api/v1/uploads', image, CITIZEN, 'image/png')
+  assert.equal(up.status, 201, JSON.stringify(up.doc))
+  const msg = await apiJson('POST', '/api/v1/messages', {
+    type: 'help', title: PHOTO_TITLE, channel: 'web', unit_id: 3, publish: true, attachments: [up.doc.upload.id],
+    content: `${PHOTO_TITLE}：幸福小区3栋门口的路灯坏了一周，晚上很黑，照片附上，请尽快修理。`,
+  }, CITIZEN)
+  assert.equal(msg.status, 201, JSON.stringify(msg.doc))
+  PHOTO_TICKET = msg.doc.ticket.id
+  assert.equal(msg.doc.ticket.unit_id, '3', 'addressed straight to 住建局')
+  assert.equal(msg.doc.ticket.publication.state, 'pending')
+  log(`citizen submitted ticket ${PHOTO_TICKET} with photo ${up.doc.upload.id} and consent to publish`)
+}
+{
+  const { ctx, page } = await session('staff_zjj')
+  await page.goto(`${BASE}/#/tickets/${PHOTO_TICKET}`)
+  await page.getByTestId('photos').waitFor()
+  const img = page.getByTestId('photos').locator('img')
+  await img.first().waitFor()
+  await page.waitForFunction(() => {
+    const i = document.querySelector('[data-testid=photos] img')
+    return i && i.complete && i.naturalWidth > 0
+  })
+  const dims = await img.first().evaluate((i) => [i.naturalWidth, i.naturalHeight, i.src.slice(0, 5)])
+  assert.deepEqual(dims, [64, 48, 'blob:'], 'the photo is decoded from an object URL')
+  assert.equal(await pubState(page), '待答复后公开')
+  assert.equal(await page.getByTestId('publication-withhold').count(), 1, 'staff of the unit may withhold')
+  // click to enlarge
+  await page.getByTestId('photos').locator('button.thumb').first().click()
+  const big = page.locator('.t-image-viewer__modal-image:visible')
+  await big.waitFor()
+  await page.waitForFunction(() => [...document.querySelectorAll('.t-image-viewer__modal-image')]
+    .some((i) => i.naturalWidth === 64 && i.getBoundingClientRect().width > 0))
+  await page.waitForTimeout(300) // the viewer's opening animation
+  await shot(page, '20-ticket-photo-preview')
+  await page.keyboard.press('Escape')
+  await page.waitForTimeout(300)
+
+  await page.getByTestId('action-sign').click()
+  await page.getByTestId('reply-editor').waitFor()
+  await page.getByTestId('reply-text').fill('您好，已安排维修人员于明日更换路灯，感谢您的反映。')
+  await page.getByTestId('reply-send').click()
+  await page.getByTestId('reply-published').waitFor() // 住建局 has no review step
+  await page.waitForFunction(() => document.querySelector('[data-testid=publication-state]')?.textContent === '已公开')
+  assert.ok(await onBoard(PHOTO_TICKET), 'the replied ticket is on the public board')
+  await shot(page, '21-ticket-published')
+  log('staff_zjj saw the photo, replied; the ticket is on the public board')
+
+  // withhold: a reason is required
+  await page.getByTestId('publication-withhold').click()
+  await page.getByTestId('withhold-reason').waitFor()
+  const withholdConfirm = page.locator('.t-dialog__footer:visible').getByRole('button', { name: '暂停公开' })
+  await withholdConfirm.click()
+  await page.getByTestId('withhold-error').waitFor()
+  await page.getByTestId('withhold-reason').locator('textarea').fill('答复涉及第三人姓名，核实后再公开')
+  await withholdConfirm.click()
+  await page.waitForFunction(() => document.querySelector('[data-testid=publication-state]')?.textContent === '已暂停公开')
+  assert.match(await page.getByTestId('publication-reason').innerText(), /答复涉及第三人姓名/)
+  assert.equal(await page.getByTestId('publication-withhold').count(), 0)
+  assert.ok(!(await onBoard(PHOTO_TICKET)), 'a withheld ticket is off the board')
+  await page.waitForTimeout(400) // the dialog's closing animation
+  await shot(page, '22-ticket-withheld')
+  log('withheld with a reason: off the board')
+
+  await page.getByTestId('publication-restore').click()
+  await page.waitForFunction(() => document.querySelector('[data-testid=publication-state]')?.textContent === '已公开')
+  assert.equal(await page.getByTestId('publication-restore').count(), 0)
+  assert.ok(await onBoard(PHOTO_TICKET), 'restored: back on the board')
+  log('restored: back on the board')
+  await ctx.close()
+}
+{
+  const { ctx, page } = await session('evaluator')
+  // a photo the server cannot deliver shows a placeholder, not a broken image
+  await ctx.route('**/api/v1/uploads/*', (route) => route.fulfill({ status: 404, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'not_found', message: 'no such upload' } }) }))
+  await page.goto(`${BASE}/#/tickets/${PHOTO_TICKET}`)
+  await page.getByTestId('publication-state').waitFor()
+  await page.locator('[data-testid=photos] [data-state=error]').waitFor()
+  assert.match(await page.locator('[data-testid=photos] [data-state=error]').innerText(), /照片无法加载/)
+  assert.equal(await page.getByTestId('photos').locator('img').count(), 0)
+  assert.equal(await pubState(page), '已公开')
+  assert.equal(await page.getByTestId('publication-withhold').count(), 0, 'an evaluator may not withhold')
+  assert.equal(await page.getByTestId('publication-restore').count(), 0, 'an evaluator may not restore')
+  assert.equal(await page.getByTestId('dlg-withhold').count(), 0)
+  await shot(page, '23-ticket-evaluator-publication')
+  await ctx.close()
+  log('the evaluator sees the publication state and no withhold action')
 }
 
 await browser.close()

@@ -22,7 +22,8 @@ CHROMIUM = os.environ.get("WZ_CHROMIUM", "/usr/bin/chromium")
 
 
 class Console(ServerTestCase):
-    server_env = {"WZ_STATIC_DIR": DIST}
+    # the public board answers at once (no cache), so withholding shows on it immediately
+    server_env = {"WZ_STATIC_DIR": DIST, "WZ_PUBLIC_BOARD_CACHE_S": "0"}
 
     @classmethod
     def setUpClass(cls):
@@ -54,7 +55,8 @@ class Console(ServerTestCase):
         self.assertEqual(ticket["status"], "new", "a routing rule took the test ticket")
 
         env = dict(os.environ, WZ_URL=f"http://127.0.0.1:{self.server.port}", WZ_TICKET_ID=ticket["id"],
-                   WZ_TICKET_TITLE=title, WZ_SCREENSHOTS=SHOTS, WZ_CHROMIUM=CHROMIUM,
+                   WZ_TICKET_TITLE=title, WZ_CITIZEN_TOKEN=mint_token(demo_secret(self.data_dir), 990002, "citizen", ttl=1800),
+                   WZ_SCREENSHOTS=SHOTS, WZ_CHROMIUM=CHROMIUM,
                    WZ_DEMO_PASSWORD=os.environ.get("WZ_DEMO_PASSWORD", "wenzheng-demo"))
         started = time.monotonic()
         proc = subprocess.run(["node", SPEC], env=env, capture_output=True, text=True, timeout=420)
@@ -64,7 +66,8 @@ class Console(ServerTestCase):
             self.fail(f"browser test failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}\n"
                       f"server log:\n{self.server.logs()[-3000:]}")
         for name in ["01-login", "02-queue-dispatcher", "04-ticket-privacy-refused", "07-dashboard", "10-accounts",
-                     "16-admin-calendar"]:
+                     "16-admin-calendar", "20-ticket-photo-preview", "21-ticket-published", "22-ticket-withheld",
+                     "23-ticket-evaluator-publication"]:
             self.assertTrue(os.path.exists(os.path.join(SHOTS, name + ".png")), name)
 
         # what the browser did is what the database says
@@ -79,6 +82,14 @@ class Console(ServerTestCase):
         reveals = self.db.query("SELECT COUNT(*) FROM audit_log WHERE action = 'tickets.reveal' "
                                 f"AND target_id = '{int(ticket['id'])}'").strip()
         self.assertEqual(reveals, "1", "the reveal was audited")
+
+        # the photo ticket: withheld with its reason, then restored, by 住建局's staff
+        rows = [r.split("\t") for r in self.db.query(
+            "SELECT e.action, e.actor_role, JSON_UNQUOTE(JSON_EXTRACT(e.payload, '$.reason')) FROM ticket_events e "
+            "JOIN tickets t ON t.id = e.ticket_id WHERE t.title LIKE '小区路灯不亮%' "
+            "AND e.action LIKE 'publication_%' ORDER BY e.id").splitlines()]
+        self.assertEqual(rows, [["publication_withheld", "staff", "答复涉及第三人姓名，核实后再公开"],
+                                ["publication_restored", "staff", "NULL"]], rows)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import {
-  Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, Input, InputNumber, Layout,
+  Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, ImageViewer, Input, InputNumber, Layout,
   Popconfirm, Progress, RadioButton, RadioGroup, Select, Switch, Table, Tag, Textarea, Tree,
 } from 'tdesign-vue-next'
 import 'tdesign-vue-next/es/style/index.css'
@@ -16,7 +16,7 @@ const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia).use(router)
 // only the TDesign components the console uses (the whole library would triple the bundle)
-for (const c of [Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, Input, InputNumber, Layout,
+for (const c of [Button, Checkbox, ConfigProvider, Content, DateRangePicker, Dialog, Header, ImageViewer, Input, InputNumber, Layout,
   Popconfirm, Progress, RadioButton, RadioGroup, Select, Switch, Table, Tag, Textarea, Tree]) app.use(c)
 app.directive('label', vLabel)
 setLoggedOutHandler(() => {

@@ -102,12 +102,23 @@ export const zhCN = {
     satisfaction: { satisfied: '满意', basically_satisfied: '基本满意', unsatisfied: '不满意' },
     resolved: { true: '已解决', false: '未解决' },
     noReplies: '暂无答复',
+    publication: {
+      title: '公开答复', state: '公开状态',
+      states: { not_consented: '未同意公开', pending: '待答复后公开', published: '已公开', withheld: '已暂停公开' },
+      reason: '暂停原因：{reason}', withhold: '暂停公开', restore: '恢复公开', withholdTitle: '暂停公开答复',
+      withholdReason: '暂停公开的原因', withholdHint: '必填，1-200 字；记入办理记录，群众看不到原因',
+      withholdConfirm: '暂停公开', reasonRequired: '请填写原因（1-200 字）', withheld: '已暂停公开', restored: '已恢复公开',
+    },
+    photos: {
+      title: '群众上传的照片', alt: '照片 {n}', error: '照片无法加载', loading: '加载中…', enlarge: '点击放大',
+    },
   },
   event: {
     receive: '受理', dispatch: '派单', sign: '签收', reply: '答复', review_approve: '审核通过',
     review_send_back: '审核退回', return: '退单', transfer: '转办', extension_request: '申请延期',
     extension_decide: '延期审批', supervise: '督办', request_info: '请求补充', follow_up: '群众追问',
     rate: '群众评价', close: '办结', merge: '合并', sla_warning: '时限预警', sla_breach: '超期',
+    publication_withheld: '暂停公开', publication_restored: '恢复公开',
   },
   dashboard: {
     title: '统计考核', period: '统计期间', thisMonth: '本月', lastMonth: '上月', last30: '近30天', thisYear: '今年',

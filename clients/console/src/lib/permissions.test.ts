@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { allowedActions, pagesFor } from './permissions'
+import { allowedActions, canSetPublication, pagesFor } from './permissions'
 
 const facts = (status: string, extra = {}) => ({ status, unit_id: '4', pendingReply: false, pendingExtension: false, ...extra })
 const list = (role: string, status: string, extra = {}, unit = '4') => [...allowedActions({ role, unit_id: unit }, facts(status, extra))].sort()
@@ -33,5 +33,22 @@ describe('actions by role and status (docs/lifecycle.md)', () => {
     expect([...pagesFor('evaluator')].sort()).toEqual(['accounts', 'dashboard', 'queue'])
     expect([...pagesFor('admin')].sort()).toEqual(['accounts', 'admin', 'dashboard', 'queue'])
     expect([...pagesFor('citizen')]).toEqual([])
+  })
+})
+
+describe('withholding from the public board (docs/lifecycle.md, "Photos and the public board")', () => {
+  const tk = (publish: boolean, unit_id: string | null = '4') => ({ unit_id, publish })
+  it('staff and reviewers of the unit, dispatchers, supervisors, admins', () => {
+    for (const role of ['staff', 'reviewer']) {
+      expect(canSetPublication({ role, unit_id: '4' }, tk(true))).toBe(true)
+      expect(canSetPublication({ role, unit_id: '9' }, tk(true))).toBe(false)
+      expect(canSetPublication({ role, unit_id: '4' }, tk(true, null))).toBe(false)
+    }
+    for (const role of ['dispatcher', 'supervisor', 'admin']) expect(canSetPublication({ role, unit_id: '1' }, tk(true))).toBe(true)
+  })
+  it('never evaluators, and nothing to withhold without the citizen\'s consent', () => {
+    expect(canSetPublication({ role: 'evaluator', unit_id: '4' }, tk(true))).toBe(false)
+    expect(canSetPublication({ role: 'admin', unit_id: null }, tk(false))).toBe(false)
+    expect(canSetPublication({ role: 'staff', unit_id: '4' }, tk(false))).toBe(false)
   })
 })

@@ -50,6 +50,19 @@ export function allowedActions(who: Caller, tk: TicketFacts): Set<Action> {
   return a
 }
 
+/**
+ * Whether the caller may withhold the ticket from the public board or put it back
+ * (`POST /tickets/{id}/publication`): staff and reviewers of the unit holding it, dispatchers and
+ * supervisors over it (the ticket page opens only inside the caller's scope), admins; never
+ * evaluators. Only a ticket whose citizen consented (`publish`) has anything to withhold.
+ */
+export function canSetPublication(who: Caller, tk: { unit_id: string | null; publish: boolean }): boolean {
+  if (!tk.publish) return false
+  const r = who.role
+  if (r === 'admin' || r === 'dispatcher' || r === 'supervisor') return true
+  return (r === 'staff' || r === 'reviewer') && tk.unit_id != null && tk.unit_id === who.unit_id
+}
+
 export type Page = 'queue' | 'dashboard' | 'accounts' | 'admin'
 const STAFF_ROLES = ['staff', 'reviewer', 'dispatcher', 'supervisor', 'evaluator', 'admin']
 
