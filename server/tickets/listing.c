@@ -13,8 +13,17 @@
 
 /* the sort keys as text, so the cursor carries them exactly (microseconds included) */
 #define KEY_RECEIVED "DATE_FORMAT(t.received_at, '%Y-%m-%d %H:%i:%s.%f')"
-#define KEY_DUE "DATE_FORMAT(COALESCE(t.reply_due_at, '9999-12-31 00:00:00'), '%Y-%m-%d %H:%i:%s.%f')"
-#define EXPR_DUE "COALESCE(t.reply_due_at, '9999-12-31 00:00:00')"
+#define KEY_DUE "DATE_FORMAT(" EXPR_DUE ", '%Y-%m-%d %H:%i:%s.%f')"
+/* typed as DATETIME(6): with a bare string literal COALESCE is a string, which compared the
+ * cursor's '9999-12-31 00:00:00.000000' to '9999-12-31 00:00:00' and lost every ticket without a
+ * deadline after the first page */
+#define EXPR_DUE "COALESCE(t.reply_due_at, CAST('9999-12-31 00:00:00' AS DATETIME(6)))"
+/* the same deadline for tickets still being worked on (schema 015): indexed, so a queue that
+ * asks only for open statuses reads its page in order instead of sorting every match */
+#define EXPR_OPEN_DUE "t.open_due"
+#define KEY_OPEN_DUE "DATE_FORMAT(t.open_due, '%Y-%m-%d %H:%i:%s.%f')"
+#define OPEN_STATUSES                                                                                                  \
+    ((1u << WZ_ST_NEW) | (1u << WZ_ST_DISPATCHED) | (1u << WZ_ST_ACCEPTED) | (1u << WZ_ST_WAITING_CITIZEN))
 
 void wz_cursor_encode(wz_list_sort_t sort, const char *key, int64_t id, char out[WZ_CURSOR_MAX])
 {
@@ -23,7 +32,6 @@ void wz_cursor_encode(wz_list_sort_t sort, const char *key, int64_t id, char out
     sodium_bin2base64(out, WZ_CURSOR_MAX, (const unsigned char *)raw, (size_t)n,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
-
 
 /* a figure of docs/metrics.md as a condition on the ticket (the holder's view, as the facts) */
 static const struct {
@@ -48,9 +56,10 @@ static const struct {
                     "1) = 'unsatisfied'"},
 };
 
-const char *const wz_ticket_figures[] = {"received",  "dispatched", "signed",   "signed_on_time", "replied",
-                                         "replied_on_time", "overdue", "extended", "supervised", "reopened",
-                                         "rated",     "satisfied",  "basically_satisfied", "unsatisfied", NULL};
+const char *const wz_ticket_figures[] = {
+    "received", "dispatched", "signed",   "signed_on_time", "replied",   "replied_on_time",     "overdue",
+    "extended", "supervised", "reopened", "rated",          "satisfied", "basically_satisfied", "unsatisfied",
+    NULL};
 
 static int key_valid(const char *k, size_t n)
 {
@@ -135,8 +144,11 @@ static void like_pattern(const char *text, char *out, size_t outlen)
 static void build(query_t *q, const wz_identity_t *who, const wz_ticket_filter_t *f)
 {
     int due = f->sort == WZ_SORT_DUE_ASC;
+    /* only open statuses asked for: the same order and the same cursor keys, from the index */
+    int open = due && f->statuses != 0 && (f->statuses & ~OPEN_STATUSES) == 0;
+    const char *due_expr = open ? EXPR_OPEN_DUE : EXPR_DUE;
     put(q, "SELECT " WZ_TICKET_VIEW_COLUMNS ", ");
-    put(q, due ? KEY_DUE : KEY_RECEIVED);
+    put(q, open ? KEY_OPEN_DUE : due ? KEY_DUE : KEY_RECEIVED);
     put(q, WZ_TICKET_VIEW_FROM " WHERE 1 = 1");
     /* scope first: nothing outside it can match */
     switch (who->role) {
@@ -233,16 +245,29 @@ static void build(query_t *q, const wz_identity_t *who, const wz_ticket_filter_t
         bind_value(q, WZ_DB_TEXT(q->like));
         bind_value(q, WZ_DB_TEXT(q->like));
     }
+    if (open)
+        put(q, " AND t.open_due IS NOT NULL");
     if (f->has_cursor) {
-        if (due)
-            put(q, " AND (" EXPR_DUE " > ? OR (" EXPR_DUE " = ? AND t.id > ?))");
-        else
+        if (due) {
+            put(q, " AND (");
+            put(q, due_expr);
+            put(q, " > ? OR (");
+            put(q, due_expr);
+            put(q, " = ? AND t.id > ?))");
+        } else {
             put(q, " AND (t.received_at < ? OR (t.received_at = ? AND t.id < ?))");
+        }
         bind_value(q, WZ_DB_TEXT(f->cursor_key));
         bind_value(q, WZ_DB_TEXT(f->cursor_key));
         bind_value(q, WZ_DB_INT(f->cursor_id));
     }
-    put(q, due ? " ORDER BY " EXPR_DUE " ASC, t.id ASC LIMIT ?" : " ORDER BY t.received_at DESC, t.id DESC LIMIT ?");
+    if (due) {
+        put(q, " ORDER BY ");
+        put(q, due_expr);
+        put(q, " ASC, t.id ASC LIMIT ?");
+    } else {
+        put(q, " ORDER BY t.received_at DESC, t.id DESC LIMIT ?");
+    }
     bind_value(q, WZ_DB_INT(f->limit + 1)); /* one more tells whether there is a next page */
 }
 
@@ -280,8 +305,8 @@ static void on_rows(const wz_db_result_t *res, const wz_db_error_t *err, void *d
     free(j);
 }
 
-int wz_ticket_list(wz_db_pool_t *pool, const wz_identity_t *who, const wz_ticket_filter_t *filter,
-                   wz_ticket_read_cb cb, void *data)
+int wz_ticket_list(wz_db_pool_t *pool, const wz_identity_t *who, const wz_ticket_filter_t *filter, wz_ticket_read_cb cb,
+                   void *data)
 {
     job_t *j = calloc(1, sizeof(*j));
     if (j == NULL)

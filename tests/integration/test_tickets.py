@@ -446,6 +446,40 @@ class Queue(TicketsBase):
         status, _, body = self.call("dispatcher", "GET", f"/tickets?limit=1&sort=due&cursor={page['next_cursor']}")
         self.assertError(status, body, 422, "validation_failed")
 
+    def test_open_queue_by_due_reads_the_index_in_order(self):
+        """sort=due over open statuses only reads schema 015's open_due index: the same order and
+        pages as the general sort, every ticket once, and no filesort in the plan."""
+        for i in range(6):
+            t = self.submit(unit_id=6, content=f"学校排队{i}")
+            if i % 2:
+                self.act("staff_dcjy", t["id"], "sign")
+        status_q = "status=new,dispatched,accepted,waiting_citizen"
+        def pages(query):
+            seen, cursor = [], None
+            while True:
+                _, _, page = self.call("dispatcher", "GET", f"/tickets?{query}&sort=due&limit=4"
+                                       + (f"&cursor={cursor}" if cursor else ""))
+                seen += page["items"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return seen
+        open_rows = pages(status_q)
+        every = [t for t in pages("status=new,dispatched,accepted,waiting_citizen,replied")
+                 if t["status"] in ("new", "dispatched", "accepted", "waiting_citizen")]
+        self.assertEqual([(t["id"], t["status"], t["reply_due_at"]) for t in open_rows],
+                         [(t["id"], t["status"], t["reply_due_at"]) for t in every])
+        self.assertEqual(len({t["id"] for t in open_rows}), len(open_rows))
+        keys = [(t["reply_due_at"] or "9999", int(t["id"])) for t in open_rows]
+        self.assertEqual(keys, sorted(keys))
+        plan = self.db.query("EXPLAIN SELECT id FROM tickets t WHERE t.open_due IS NOT NULL "
+                             "AND t.status IN ('dispatched', 'accepted') ORDER BY t.open_due, t.id LIMIT 51")
+        self.assertNotIn("filesort", plan)
+        # a replied ticket leaves the open queue (its open_due is NULL)
+        t = self.submit(unit_id=3, content="排队后答复")
+        self.act("staff_zjj", t["id"], "sign")
+        self.act("staff_zjj", t["id"], "replies", {"content": "已答复。"}, want=201)
+        self.assertEqual(self.db.query(f"SELECT open_due IS NULL FROM tickets WHERE id = {t['id']}").strip(), "1")
+
     def test_evaluator_sees_masked_text(self):
         tid = self.submit(unit_id=3, content="我的电话13812345678，身份证110101199003071234")["id"]
         _, _, d = self.call("evaluator", "GET", f"/tickets/{tid}")
