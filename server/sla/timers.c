@@ -6,17 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_PARAMS_MAX 6
 #define PAYLOAD_MAX 160
 
-/* One statement of a batch, prepared when the claimed rows are known. */
+/* One statement of a batch, built once the claimed rows are known: the timers of a batch are
+ * applied a kind of statement at a time (one UPDATE for every warning, one INSERT for every
+ * event...), so a burst of 100,000 due timers costs a few statements per batch, not three or
+ * four round trips per timer. */
 typedef struct {
-    const char *sql;
-    wz_db_value_t params[STMT_PARAMS_MAX];
+    char *sql;
+    wz_db_value_t *params;
     size_t nparams;
-    char text[PAYLOAD_MAX]; /* a JSON payload or a reason, pointed to by a TEXT param */
-    char from[24];          /* a status copied out of the claim result, which does not outlive it */
 } stmt_t;
+
+/* what the statements' TEXT parameters point to, per claimed row */
+typedef struct {
+    char payload[PAYLOAD_MAX];
+    char from[24];
+} row_text_t;
 
 struct wz_sla_timers {
     uv_loop_t *loop;
@@ -30,6 +36,7 @@ struct wz_sla_timers {
 
     stmt_t *stmts;
     size_t nstmts, next_stmt, claimed;
+    row_text_t *texts;
     uint64_t pending_fired, pending_discarded; /* counted once the batch commits */
     wz_sla_counters_t own_counters;            /* when the caller gives none */
 };
@@ -41,45 +48,7 @@ static const char *const claim_sql =
 static const char *const next_due_sql =
     "SELECT CAST(TIMESTAMPDIFF(MICROSECOND, UTC_TIMESTAMP(6), MIN(fire_at)) / 1000 AS SIGNED) FROM sla_timers";
 
-static const char *const sql_delete_timer = "DELETE FROM sla_timers WHERE id = ?";
-static const char *const sql_delete_ticket_timers = "DELETE FROM sla_timers WHERE ticket_id = ?";
-static const char *const sql_warn =
-    "UPDATE tickets SET sla_light = 'yellow', version = version + 1 WHERE id = ? AND sla_light = 'green'";
-static const char *const sql_breach =
-    "UPDATE tickets SET sla_light = 'red', supervised = 1, version = version + 1 WHERE id = ?";
-static const char *const sql_close =
-    "UPDATE tickets SET status = 'closed', closed_at = UTC_TIMESTAMP(6), close_reason = ?, version = version + 1 "
-    "WHERE id = ?";
-static const char *const sql_event =
-    "INSERT INTO ticket_events (ticket_id, action, from_status, to_status, actor_role, unit_id, payload) "
-    "VALUES (?, ?, ?, ?, 'system', NULLIF(?, 0), ?)";
-static const char *const sql_outbox = "INSERT INTO outbox (kind, ticket_id, payload) VALUES ('escalation', ?, ?)";
-
 static void schedule(wz_sla_timers_t *t, uint64_t delay_ms);
-
-static stmt_t *add_stmt(wz_sla_timers_t *t, const char *sql)
-{
-    stmt_t *s = &t->stmts[t->nstmts++];
-    memset(s, 0, sizeof(*s));
-    s->sql = sql;
-    return s;
-}
-
-static void add_event(wz_sla_timers_t *t, long long ticket, const char *action, const char *from, const char *to,
-                      long long unit, const char *kind)
-{
-    stmt_t *s = add_stmt(t, sql_event);
-    snprintf(s->text, sizeof(s->text), "{\"timer\":\"%s\"}", kind); /* kind is one of the enum's names */
-    s->params[0] = WZ_DB_INT(ticket);
-    s->params[1] = WZ_DB_TEXT(action);
-    if (from != NULL)
-        snprintf(s->from, sizeof(s->from), "%s", from);
-    s->params[2] = from ? WZ_DB_TEXT(s->from) : WZ_DB_NULL();
-    s->params[3] = to ? WZ_DB_TEXT(to) : WZ_DB_NULL();
-    s->params[4] = WZ_DB_INT(unit);
-    s->params[5] = WZ_DB_TEXT(s->text);
-    s->nparams = 6;
-}
 
 static int has_suffix(const char *s, const char *suffix)
 {
@@ -103,59 +72,163 @@ static int applies(const char *kind, const char *status)
     return 0;
 }
 
-/* Turns the claimed rows into the batch's statements. */
+/* A statement under construction: its SQL grows with a fragment per row. */
+typedef struct {
+    char *sql;
+    size_t len, cap;
+    wz_db_value_t *params;
+    size_t nparams, pcap, rows;
+} build_t;
+
+static void b_put(build_t *b, const char *text)
+{
+    size_t n = strlen(text);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->sql, cap);
+        if (p == NULL)
+            abort();
+        b->sql = p;
+        b->cap = cap;
+    }
+    memcpy(b->sql + b->len, text, n + 1);
+    b->len += n;
+}
+
+static void b_param(build_t *b, wz_db_value_t v)
+{
+    if (b->nparams == b->pcap) {
+        size_t cap = b->pcap ? b->pcap * 2 : 16;
+        wz_db_value_t *p = realloc(b->params, cap * sizeof(*p));
+        if (p == NULL)
+            abort();
+        b->params = p;
+        b->pcap = cap;
+    }
+    b->params[b->nparams++] = v;
+}
+
+/* "head" then "(?, ...)" lists or "?" lists joined by sep, then tail; an empty build is dropped */
+static void b_row(build_t *b, const char *head, const char *item, const char *sep)
+{
+    b_put(b, b->rows++ == 0 ? head : sep);
+    b_put(b, item);
+}
+
+static void b_finish(wz_sla_timers_t *t, build_t *b, const char *tail)
+{
+    if (b->rows == 0) {
+        free(b->sql);
+        free(b->params);
+        return;
+    }
+    b_put(b, tail);
+    stmt_t *s = &t->stmts[t->nstmts++];
+    s->sql = b->sql;
+    s->params = b->params;
+    s->nparams = b->nparams;
+}
+
+static void free_stmts(wz_sla_timers_t *t)
+{
+    for (size_t i = 0; i < t->nstmts; i++) {
+        free(t->stmts[i].sql);
+        free(t->stmts[i].params);
+    }
+    free(t->stmts);
+    free(t->texts);
+    t->stmts = NULL;
+    t->texts = NULL;
+    t->nstmts = 0;
+}
+
+enum { B_WARN, B_BREACH, B_CLOSE_NO_RATING, B_CLOSE_NO_INFO, B_EVENTS, B_OUTBOX, B_TICKET_TIMERS, B_TIMERS, B__COUNT };
+
+/* Turns the claimed rows into the batch's statements, in an order that gives each ticket the
+ * same end state as applying its timers one by one (a warning before a breach of the same
+ * ticket; a closed ticket's other clocks deleted). */
 static void plan(wz_sla_timers_t *t, const wz_db_result_t *res)
 {
-    free(t->stmts);
-    /* at most: effect update, event, outbox or ticket-timer delete, timer delete */
-    t->stmts = calloc(res->nrows * 4 + 1, sizeof(stmt_t));
-    if (t->stmts == NULL)
+    free_stmts(t);
+    t->stmts = calloc(B__COUNT, sizeof(stmt_t));
+    t->texts = calloc(res->nrows + 1, sizeof(row_text_t));
+    if (t->stmts == NULL || t->texts == NULL)
         abort();
     t->nstmts = t->next_stmt = 0;
     t->pending_fired = t->pending_discarded = 0;
+    build_t b[B__COUNT];
+    memset(b, 0, sizeof(b));
     for (size_t r = 0; r < res->nrows; r++) {
         long long timer_id = wz_db_cell(res, r, 0)->u.i;
         long long ticket = wz_db_cell(res, r, 1)->u.i;
         const char *kind = wz_db_cell(res, r, 2)->u.s.p;
         const char *status = wz_db_cell(res, r, 3)->u.s.p;
         long long unit = wz_db_cell(res, r, 4)->u.i;
+        row_text_t *x = &t->texts[r];
         if (applies(kind, status)) {
             t->pending_fired++;
-            stmt_t *s;
+            const char *action = "close", *from = NULL, *to = NULL;
             if (has_suffix(kind, "_warn")) {
-                s = add_stmt(t, sql_warn);
-                s->params[0] = WZ_DB_INT(ticket);
-                s->nparams = 1;
-                add_event(t, ticket, "sla_warning", NULL, NULL, unit, kind);
+                b_row(&b[B_WARN],
+                      "UPDATE tickets SET sla_light = 'yellow', version = version + 1 "
+                      "WHERE sla_light = 'green' AND id IN (",
+                      "?", ", ");
+                b_param(&b[B_WARN], WZ_DB_INT(ticket));
+                action = "sla_warning";
             } else if (has_suffix(kind, "_breach")) {
-                s = add_stmt(t, sql_breach);
-                s->params[0] = WZ_DB_INT(ticket);
-                s->nparams = 1;
-                add_event(t, ticket, "sla_breach", NULL, NULL, unit, kind);
-                s = add_stmt(t, sql_outbox);
-                snprintf(s->text, sizeof(s->text), "{\"timer\":\"%s\",\"unit_id\":%lld}", kind, unit);
-                s->params[0] = WZ_DB_INT(ticket);
-                s->params[1] = WZ_DB_TEXT(s->text);
-                s->nparams = 2;
+                b_row(&b[B_BREACH],
+                      "UPDATE tickets SET sla_light = 'red', supervised = 1, version = version + 1 "
+                      "WHERE id IN (",
+                      "?", ", ");
+                b_param(&b[B_BREACH], WZ_DB_INT(ticket));
+                action = "sla_breach";
+                snprintf(x->payload, sizeof(x->payload), "{\"timer\":\"%s\",\"unit_id\":%lld}", kind, unit);
+                b_row(&b[B_OUTBOX], "INSERT INTO outbox (kind, ticket_id, payload) VALUES ", "('escalation', ?, ?)",
+                      ", ");
+                b_param(&b[B_OUTBOX], WZ_DB_INT(ticket));
+                b_param(&b[B_OUTBOX], WZ_DB_TEXT(x->payload));
             } else {
-                const char *reason = strcmp(kind, "auto_close") == 0 ? "no_rating" : "no_information";
-                s = add_stmt(t, sql_close);
-                snprintf(s->text, sizeof(s->text), "%s", reason);
-                s->params[0] = WZ_DB_TEXT(s->text);
-                s->params[1] = WZ_DB_INT(ticket);
-                s->nparams = 2;
-                add_event(t, ticket, "close", status, "closed", unit, kind);
-                s = add_stmt(t, sql_delete_ticket_timers); /* a closed ticket has no clocks */
-                s->params[0] = WZ_DB_INT(ticket);
-                s->nparams = 1;
+                int no_rating = strcmp(kind, "auto_close") == 0;
+                build_t *c = &b[no_rating ? B_CLOSE_NO_RATING : B_CLOSE_NO_INFO];
+                b_row(c,
+                      no_rating ? "UPDATE tickets SET status = 'closed', closed_at = UTC_TIMESTAMP(6), "
+                                  "close_reason = 'no_rating', version = version + 1 WHERE id IN ("
+                                : "UPDATE tickets SET status = 'closed', closed_at = UTC_TIMESTAMP(6), "
+                                  "close_reason = 'no_information', version = version + 1 WHERE id IN (",
+                      "?", ", ");
+                b_param(c, WZ_DB_INT(ticket));
+                /* a closed ticket has no clocks */
+                b_row(&b[B_TICKET_TIMERS], "DELETE FROM sla_timers WHERE ticket_id IN (", "?", ", ");
+                b_param(&b[B_TICKET_TIMERS], WZ_DB_INT(ticket));
+                snprintf(x->from, sizeof(x->from), "%s", status);
+                from = x->from;
+                to = "closed";
             }
+            /* the event's payload names the timer; kind is one of the enum's names */
+            char *ev = x->payload + (x->payload[0] ? strlen(x->payload) + 1 : 0);
+            size_t room = sizeof(x->payload) - (size_t)(ev - x->payload);
+            snprintf(ev, room, "{\"timer\":\"%s\"}", kind);
+            b_row(&b[B_EVENTS],
+                  "INSERT INTO ticket_events (ticket_id, action, from_status, to_status, actor_role, unit_id, "
+                  "payload) VALUES ",
+                  "(?, ?, ?, ?, 'system', NULLIF(?, 0), ?)", ", ");
+            b_param(&b[B_EVENTS], WZ_DB_INT(ticket));
+            b_param(&b[B_EVENTS], WZ_DB_TEXT(action));
+            b_param(&b[B_EVENTS], from ? WZ_DB_TEXT(from) : WZ_DB_NULL());
+            b_param(&b[B_EVENTS], to ? WZ_DB_TEXT(to) : WZ_DB_NULL());
+            b_param(&b[B_EVENTS], WZ_DB_INT(unit));
+            b_param(&b[B_EVENTS], WZ_DB_TEXT(ev));
         } else {
             t->pending_discarded++;
         }
-        stmt_t *s = add_stmt(t, sql_delete_timer);
-        s->params[0] = WZ_DB_INT(timer_id);
-        s->nparams = 1;
+        b_row(&b[B_TIMERS], "DELETE FROM sla_timers WHERE id IN (", "?", ", ");
+        b_param(&b[B_TIMERS], WZ_DB_INT(timer_id));
     }
+    static const char *const tails[B__COUNT] = {")", ")", ")", ")", "", "", ")", ")"};
+    for (int i = 0; i < B__COUNT; i++)
+        b_finish(t, &b[i], tails[i]);
 }
 
 static void step_next(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
@@ -201,7 +274,7 @@ static void maybe_finish_stop(wz_sla_timers_t *t)
         return;
     void (*cb)(void *) = t->on_stopped;
     void *data = t->on_stopped_data;
-    free(t->stmts);
+    free_stmts(t);
     free(t);
     if (cb != NULL)
         cb(data);
