@@ -14,25 +14,29 @@ profile_one() { # profile_one NAME URL LUA [wrk options...]
   perf record -q -e cpu-clock -F 999 -a -g -o "$tmp/perf-$name.data" -- sleep "$secs" >/dev/null 2>&1 \
     || wz_log "perf record failed for $name"
   wait "$w" || true
+  local db_pid; db_pid=$(cat "$tmp/mariadbd.pid")
+  # samples by process: this server, this MariaDB, wrk, idle, and everything else on the machine
+  local split
+  split=$(perf script -i "$tmp/perf-$name.data" -F comm,pid 2>/dev/null \
+    | awk -v s="$server_pid" -v d="$db_pid" '{ p = $NF; $NF = ""; sub(/ +$/, "");
+        l = (p == s ? "wenzheng (this server)" : p == d ? "mariadbd (this run)" : $0 == "wrk" ? "wrk" : p == 0 ? "idle" : "other work on the machine")
+        n[l]++; t++ }
+      END { for (l in n) printf "%.1f%% %s\n", 100 * n[l] / t, l }' | sort -rn | paste -sd';' | sed 's/;/; /g' || true)
   {
-    echo "#### $name: share of the CPU samples by program"
+    echo "**$name** ($(awk '/^Requests\/sec/ { print $2 }' "$tmp/prof-wrk-$name.txt") req/s while sampled). CPU samples by program: $split."
+    echo
+    echo "The server's top functions (own samples, % of the server's):"
     echo
     echo '```'
-    perf report -i "$tmp/perf-$name.data" --no-children --sort comm --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -8
+    perf report -i "$tmp/perf-$name.data" --no-children --pid "$server_pid" --sort dso,sym --stdio -g none \
+      --percentage relative 2>/dev/null | grep -v '^#' | grep -v '^$' | head -20 || true
     echo '```'
     echo
-    echo "#### $name: the server's top functions (own samples, % of the server's)"
+    echo "MariaDB's top functions (own samples, % of MariaDB's):"
     echo
     echo '```'
-    perf report -i "$tmp/perf-$name.data" --no-children --comms wenzheng,log-writer --sort dso,sym --stdio -g none \
-      --percentage relative 2>/dev/null | grep -v '^#' | grep -v '^$' | head -25
-    echo '```'
-    echo
-    echo "#### $name: MariaDB's top functions (own samples, % of MariaDB's)"
-    echo
-    echo '```'
-    perf report -i "$tmp/perf-$name.data" --no-children --comms mariadbd --sort dso,sym --stdio -g none \
-      --percentage relative 2>/dev/null | grep -v '^#' | grep -v '^$' | head -15
+    perf report -i "$tmp/perf-$name.data" --no-children --pid "$db_pid" --sort dso,sym --stdio -g none \
+      --percentage relative 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12 || true
     echo '```'
     echo
   } >>"$tmp/block-profile.md"
@@ -48,8 +52,8 @@ scenario_profile() {
 ### Where the time goes
 
 \`perf record -e cpu-clock -a -g\` for ${WZ_BENCH_PROFILE_SECONDS:-8} s in the middle of each load ($bench_conns
-connections; the machine's other work shows as other programs). Thread names: the event loops
-run as \`wenzheng\` threads; MariaDB's connection threads as \`mariadbd\` or \`one_connection\`.
+connections): the share of each program in the machine's samples, then the top functions of
+this run's server and MariaDB processes (other work on the machine is left out of those).
 
 MD
   WZ_BENCH_TOKENS=$tmp/citizens.txt profile_one intake "$base/api/v1/messages" "$bench_dir/lua/intake.lua"

@@ -34,7 +34,8 @@ scenario_sla() {
     ENGINE=InnoDB;
     TRUNCATE bench_probe;
     INSERT INTO bench_probe SELECT id, UTC_TIMESTAMP(6) + INTERVAL (8 + 1.5 * (ROW_NUMBER() OVER (ORDER BY id) - 1)) SECOND
-      FROM tickets WHERE status = 'dispatched' ORDER BY id LIMIT 3;
+      FROM tickets WHERE status = 'dispatched'
+        AND id NOT IN (SELECT ticket_id FROM sla_timers WHERE kind = 'reply_warn') ORDER BY id LIMIT 3;
     INSERT INTO sla_timers (ticket_id, kind, fire_at) SELECT ticket_id, 'reply_warn', fire_at FROM bench_probe"
   sleep 14
   local lateness
@@ -46,7 +47,8 @@ scenario_sla() {
   [ "$late_n" = 3 ] || wz_log "sla: only $late_n of 3 probes fired within 14 s"
   # 2. one written already due
   local ev1; ev1=$(bench_sql "SELECT COALESCE(MAX(id), 0) FROM ticket_events")
-  local due_now_t; due_now_t=$(bench_sql "SELECT id FROM tickets WHERE status = 'dispatched' ORDER BY id DESC LIMIT 1")
+  local due_now_t; due_now_t=$(bench_sql "SELECT id FROM tickets WHERE status = 'dispatched'
+    AND id NOT IN (SELECT ticket_id FROM sla_timers WHERE kind = 'reply_warn') ORDER BY id DESC LIMIT 1")
   bench_sql "CREATE OR REPLACE TABLE bench_now (ticket_id BIGINT UNSIGNED PRIMARY KEY, fire_at DATETIME(6)) ENGINE=InnoDB;
     INSERT INTO bench_now VALUES ($due_now_t, UTC_TIMESTAMP(6));
     INSERT INTO sla_timers (ticket_id, kind, fire_at) SELECT ticket_id, 'reply_warn', fire_at FROM bench_now"
@@ -65,7 +67,8 @@ scenario_sla() {
   bench_sql "DROP TABLE IF EXISTS bench_burst;
     CREATE TABLE bench_burst (ticket_id BIGINT UNSIGNED PRIMARY KEY) ENGINE=InnoDB;
     INSERT INTO bench_burst SELECT id FROM tickets WHERE status IN ('dispatched', 'accepted')
-      AND id NOT IN (SELECT ticket_id FROM sla_timers WHERE kind = 'reply_warn') ORDER BY id DESC LIMIT $burst;
+      AND id NOT IN (SELECT ticket_id FROM sla_timers WHERE kind = 'reply_warn')
+      AND id NOT IN (SELECT ticket_id FROM bench_now) ORDER BY id DESC LIMIT $burst;
     SET @due = UTC_TIMESTAMP(6) + INTERVAL 15 SECOND;
     INSERT INTO sla_timers (ticket_id, kind, fire_at) SELECT ticket_id, 'reply_warn', @due FROM bench_burst;
     CREATE OR REPLACE TABLE bench_due (due DATETIME(6) PRIMARY KEY) ENGINE=InnoDB;
