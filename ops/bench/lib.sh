@@ -261,3 +261,28 @@ bench_sysbench() {
   S_tps=$(printf '%.0f' "$S_tps")
   wz_log "  $name: $S_tps/s, p99 $S_p99 ms, ignored errors ${S_errors:-?}"
 }
+
+# bench_db_idle: waits (at most 120 s) until no statement of the application user is running.
+# The server does not notice an HTTP/1 client that went away, so the statements of a wrk run's
+# last requests go on after wrk stops and would load the next measurement.
+bench_db_idle() {
+  local i n
+  for i in $(seq 1 240); do
+    n=$(wz_db_sql "$tmp" "SELECT COUNT(*) FROM information_schema.PROCESSLIST
+      WHERE USER = '$WZ_DB_USER' AND COMMAND IN ('Query', 'Execute')")
+    [ "$n" = 0 ] && return 0
+    sleep 0.5
+  done
+  wz_log "statements of the server still running after 120 s"
+}
+
+# bench_curl_times N TOKEN URL: N sequential requests; sets C_p50 C_max (ms) for a query too
+# slow for wrk to finish any within its run
+bench_curl_times() {
+  local n=$1 token=$2 url=$3 i times=()
+  for i in $(seq 1 "$n"); do
+    times+=("$(curl -s -o /dev/null -m 120 -w '%{time_total}' -H "Authorization: Bearer $token" "$url")")
+  done
+  read -r C_p50 C_max < <(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 * 1000 }
+    END { printf "%.2f %.2f\n", a[int((NR + 1) / 2)], a[NR] }')
+}

@@ -26,6 +26,7 @@ print(start, end)')
     local token; token=$(bench_user_token evaluator)
     local status; status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$base$stats_path")
     [ "$status" = 200 ] || wz_die "GET $stats_path answered $status"
+    bench_db_idle
     bench_wrk "growth-$n-stats" "${WZ_BENCH_QUEUE_CONNECTIONS:-8}" "$secs" "$base$stats_path" "" -H "Authorization: Bearer $token"
     bench_server_alive growth
     table+="

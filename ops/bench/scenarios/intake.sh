@@ -10,6 +10,12 @@ intake_tokens() {
   for i in $(seq 1000 1063); do bench_token citizen "$i"; done >"$tmp/citizens.txt"
 }
 
+# InnoDB's row lock waits and the time spent in them (ms), server-wide
+intake_row_locks() {
+  bench_sql "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
+    WHERE VARIABLE_NAME IN ('INNODB_ROW_LOCK_WAITS', 'INNODB_ROW_LOCK_TIME') ORDER BY VARIABLE_NAME DESC" | paste -sd' '
+}
+
 scenario_intake() {
   intake_tokens
   export WZ_BENCH_TOKENS=$tmp/citizens.txt
@@ -23,9 +29,14 @@ scenario_intake() {
   # the server: a warm-up, then the measured run between two counts of committed tickets
   wrk -t"$bench_wrk_threads" -c"$bench_conns" -d"${bench_warmup}s" -s "$lua" "$base/api/v1/messages" >/dev/null 2>&1 || true
   before=$(bench_sql "SELECT COUNT(*) FROM tickets")
+  local locks0; locks0=$(intake_row_locks)
   local saved_warmup=$bench_warmup; bench_warmup=0
   bench_wrk intake "$bench_conns" "$bench_seconds" "$base/api/v1/messages" "$lua"
   after=$(bench_sql "SELECT COUNT(*) FROM tickets")
+  local locks1; locks1=$(intake_row_locks)
+  local lock_waits lock_ms
+  read -r lock_waits lock_ms < <(paste <(echo "$locks0" | tr ' ' '\n') <(echo "$locks1" | tr ' ' '\n') \
+    | awk '{ d[NR] = $2 - $1 } END { print d[1], d[2] }')
   bench_server_alive intake
   local committed=$((after - before))
   local tps; tps=$(awk -v n="$committed" -v d="$W_duration_s" 'BEGIN { printf "%.0f", n / d }')
@@ -65,6 +76,8 @@ request carries a new \`Idempotency-Key\`, so every 201 is a new ticket committe
 answer (\`innodb_flush_log_at_trx_commit=1\`, \`sync_binlog=1\`). The intake transaction is
 about a dozen statements (deduplication, SLA policy, routing, the day's ticket counter, the
 ticket, its first message, two events, SLA timers, the outbox row); the raw reference is one.
+During the measured run InnoDB counted $lock_waits row lock waits, $lock_ms ms spent in them in all
+(\`Innodb_row_lock_waits\`, \`Innodb_row_lock_time\`).
 The half-rate latency is closed-loop (wrk has no constant-rate mode and Debian ships no wrk2): it
 is measured with the number of connections whose throughput is nearest half the maximum.
 MD
