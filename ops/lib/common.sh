@@ -11,7 +11,7 @@ WZ_PACKAGES_SERVER="build-essential cmake pkg-config git ca-certificates
 # ...and what the tests and benchmarks add.
 # chromium and fonts-noto-cjk: the browser tests (headless, with Chinese glyphs in their screenshots)
 WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl chromium fonts-noto-cjk"
-WZ_PACKAGES_BENCH="wrk sysbench"
+WZ_PACKAGES_BENCH="wrk sysbench h2o linux-perf"
 
 wz_log() { printf '%s\n' "ops: $*" >&2; }
 wz_die() { printf '%s\n' "ops: error: $*" >&2; exit 1; }
