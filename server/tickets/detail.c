@@ -1,21 +1,20 @@
-/* GET /tickets/{id}: the ticket and its parts, read in one transaction so they agree. */
-#include "db/txn.h"
+/* GET /tickets/{id}: the ticket and its parts in one statement.
+ *
+ * One statement is one consistent read (no explicit transaction) and one round trip: the view
+ * and every part are UNION ALL'ed into one wide row shape in which each part has its own
+ * columns (NULL elsewhere), so no column mixes two parts' types or collations. Rows come
+ * ordered by (part, key): the ticket first, then each part in its order. Before, the page took
+ * nine round trips (START TRANSACTION, the view, six parts, COMMIT) and the read path's
+ * throughput was bounded by them (docs/performance.md, read). */
 #include "tickets/parts.h"
 #include "tickets/reads.h"
 #include "tickets/view.h"
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PART_LIMIT 500 /* rows of each part; a ticket with more is a data problem */
-
-typedef struct {
-    wz_identity_t who;
-    int64_t id, merged_into;
-    json_t *doc;
-    int stage;
-    wz_ticket_read_cb cb;
-    void *data;
-} job_t;
+#define PART_LIMIT "500" /* rows of each part; a ticket with more is a data problem */
 
 typedef json_t *(*render_fn)(const wz_db_result_t *, size_t, const wz_identity_t *);
 
@@ -29,21 +28,74 @@ static json_t *attachment_json(const wz_db_result_t *res, size_t r, const wz_ide
                      (json_int_t)wz_db_cell_int(res, r, 2));
 }
 
+/* Segment 0 is the ticket; the others are its parts, in the order the page lists them. */
 static const struct {
-    const char *name;
-    const char *sql;
+    const char *name; /* the document's key; NULL for the ticket itself */
+    const char *cols, *key, *from_where;
+    size_t ncols;
     render_fn render;
-} parts[] = {
-    {"messages", WZ_MESSAGE_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?", wz_message_json},
+} segs[] = {
+    {NULL, WZ_TICKET_VIEW_COLUMNS, "0", WZ_TICKET_VIEW_FROM " WHERE t.id = ?", WZ_VIEW_NCOLS, NULL},
+    {"messages", WZ_MESSAGE_COLS, "id", " FROM ticket_messages WHERE ticket_id = ?", WZ_MESSAGE_NCOLS,
+     wz_message_json},
     /* a merged duplicate shows its primary's replies too: the citizen sees the answer */
-    {"replies", WZ_REPLY_COLUMNS "WHERE ticket_id IN (?, ?) ORDER BY id LIMIT ?", wz_reply_json},
-    {"events", WZ_EVENT_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?", wz_event_json},
-    {"ratings", WZ_RATING_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY round LIMIT ?", wz_rating_json},
-    {"extensions", WZ_EXTENSION_COLUMNS "WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?", wz_extension_json},
-    {"attachments", "SELECT id, content_type, size FROM uploads WHERE ticket_id = ? AND ? >= 0 ORDER BY id LIMIT ?",
+    {"replies", WZ_REPLY_COLS, "id",
+     " FROM replies WHERE ticket_id IN (?, (SELECT merged_into FROM tickets WHERE id = ?))", WZ_REPLY_NCOLS,
+     wz_reply_json},
+    {"events", WZ_EVENT_COLS, "id", " FROM ticket_events WHERE ticket_id = ?", WZ_EVENT_NCOLS, wz_event_json},
+    {"ratings", WZ_RATING_COLS, "round", " FROM ratings WHERE ticket_id = ?", WZ_RATING_NCOLS, wz_rating_json},
+    {"extensions", WZ_EXTENSION_COLS, "id", " FROM extensions WHERE ticket_id = ?", WZ_EXTENSION_NCOLS,
+     wz_extension_json},
+    {"attachments", "CAST(id AS SIGNED), content_type, size", "id", " FROM uploads WHERE ticket_id = ?", 3,
      attachment_json},
 };
-#define NPARTS (sizeof(parts) / sizeof(parts[0]))
+#define NSEGS (sizeof(segs) / sizeof(segs[0]))
+#define NPARAMS (NSEGS + 1) /* one ticket id per segment, and one more for replies' merged_into */
+#define LEAD 2              /* the segment number and its order key come first */
+
+static char *detail_sql;
+static size_t seg_offset[NSEGS];
+static pthread_once_t sql_once = PTHREAD_ONCE_INIT;
+
+static void append(char **p, size_t *left, const char *fmt, const char *s)
+{
+    int n = snprintf(*p, *left, fmt, s);
+    if (n < 0 || (size_t)n >= *left)
+        abort(); /* the buffer is sized for the whole statement below */
+    *p += n;
+    *left -= (size_t)n;
+}
+
+static void build_sql(void)
+{
+    size_t width = 0;
+    for (size_t s = 0; s < NSEGS; s++) {
+        seg_offset[s] = LEAD + width;
+        width += segs[s].ncols;
+    }
+    size_t size = 16384;
+    char *p = detail_sql = malloc(size);
+    if (p == NULL)
+        abort();
+    for (size_t s = 0; s < NSEGS; s++) {
+        char num[8];
+        snprintf(num, sizeof(num), "%zu", s);
+        append(&p, &size, "%s", s == 0 ? "(SELECT " : " UNION ALL (SELECT ");
+        append(&p, &size, "%s, ", num);
+        append(&p, &size, "%s", segs[s].key);
+        for (size_t c = LEAD; c < seg_offset[s]; c++)
+            append(&p, &size, "%s", ", NULL");
+        append(&p, &size, ", %s", segs[s].cols);
+        for (size_t c = seg_offset[s] + segs[s].ncols; c < LEAD + width; c++)
+            append(&p, &size, "%s", ", NULL");
+        append(&p, &size, "%s", segs[s].from_where);
+        if (s == 0)
+            append(&p, &size, "%s", ")");
+        else
+            append(&p, &size, " ORDER BY %s LIMIT " PART_LIMIT ")", segs[s].key);
+    }
+    append(&p, &size, "%s", " ORDER BY 1, 2");
+}
 
 /* Only the unit's own people see replies still in review or sent back. */
 static int sees_drafts(const wz_identity_t *who)
@@ -52,90 +104,73 @@ static int sees_drafts(const wz_identity_t *who)
            who->role == WZ_ROLE_SUPERVISOR || who->role == WZ_ROLE_DISPATCHER;
 }
 
-static void step_part(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-
-static void run_part(wz_db_txn_t *txn)
+/* Row r's columns of segment s, as a one-row result the renderers read from column 0. */
+static wz_db_result_t seg_row(const wz_db_result_t *res, size_t r, size_t s)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if ((size_t)j->stage >= NPARTS) {
-        wz_db_txn_commit(txn);
-        return;
-    }
-    wz_db_value_t p[] = {WZ_DB_INT(j->id), WZ_DB_INT(j->merged_into > 0 ? j->merged_into : 0), WZ_DB_INT(PART_LIMIT)};
-    wz_db_txn_exec(txn, parts[j->stage].sql, p, 3, step_part);
+    wz_db_result_t v = {.nrows = 1, .ncols = segs[s].ncols, .cells = res->cells + r * res->ncols + seg_offset[s]};
+    return v;
 }
 
-static void step_part(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+typedef struct {
+    wz_identity_t who;
+    wz_ticket_read_cb cb;
+    void *data;
+} job_t;
+
+/* The ticket's document from the statement's rows, or NULL when it is absent or out of scope. */
+static json_t *render(const wz_db_result_t *res, const wz_identity_t *who)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
+    if (res->nrows == 0 || res->ncols != seg_offset[NSEGS - 1] + segs[NSEGS - 1].ncols ||
+        wz_db_cell_int(res, 0, 0) != 0)
+        return NULL;
+    wz_db_result_t view = seg_row(res, 0, 0);
+    if (!wz_ticket_row_visible(who, &view, 0))
+        return NULL; /* the parts were read too, and are dropped unseen */
+    json_t *doc = wz_ticket_json(&view, 0, who);
+    json_t *arrs[NSEGS] = {NULL};
+    for (size_t s = 1; s < NSEGS; s++) {
+        arrs[s] = json_array();
+        json_object_set_new(doc, segs[s].name, arrs[s]);
     }
-    json_t *arr = json_array();
-    int replies = strcmp(parts[j->stage].name, "replies") == 0;
-    for (size_t r = 0; r < res->nrows; r++) {
-        if (replies && !sees_drafts(&j->who) && strcmp(wz_db_cell(res, r, 2)->u.s.p, "published") != 0)
+    for (size_t r = 1; r < res->nrows; r++) {
+        long long s = wz_db_cell_int(res, r, 0);
+        if (s < 1 || (size_t)s >= NSEGS)
             continue;
-        json_array_append_new(arr, parts[j->stage].render(res, r, &j->who));
+        wz_db_result_t row = seg_row(res, r, (size_t)s);
+        if (strcmp(segs[s].name, "replies") == 0 && !sees_drafts(who) &&
+            strcmp(wz_db_cell(&row, 0, 2)->u.s.p, "published") != 0)
+            continue;
+        json_array_append_new(arrs[s], segs[s].render(&row, 0, who));
     }
-    if (strcmp(parts[j->stage].name, "ratings") == 0) {
-        /* the latest round is "the" rating; earlier rounds stay in the list */
-        size_t n = json_array_size(arr);
-        json_object_set(j->doc, "rating", n > 0 ? json_array_get(arr, n - 1) : json_null());
-    }
-    json_object_set_new(j->doc, parts[j->stage].name, arr);
-    j->stage++;
-    run_part(txn);
+    /* the latest round is "the" rating; earlier rounds stay in the list */
+    json_t *ratings = json_object_get(doc, "ratings");
+    size_t n = json_array_size(ratings);
+    json_object_set(doc, "rating", n > 0 ? json_array_get(ratings, n - 1) : json_null());
+    return doc;
 }
 
-static void step_view(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    if (res->nrows != 1 || !wz_ticket_row_visible(&j->who, res, 0)) {
-        wz_db_txn_commit(txn);
-        return;
-    }
-    j->doc = wz_ticket_json(res, 0, &j->who);
-    const wz_db_value_t *m = wz_db_cell(res, 0, 20);
-    j->merged_into = m->type == WZ_DB_T_INT ? m->u.i : 0;
-    run_part(txn);
-}
-
-static void step_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    (void)res;
-    (void)err;
-    job_t *j = wz_db_txn_data(txn);
-    json_decref(j->doc);
-    j->doc = NULL;
-    j->stage = 0;
-    wz_db_value_t p = WZ_DB_INT(j->id);
-    wz_db_txn_exec(txn, "SELECT " WZ_TICKET_VIEW_COLUMNS WZ_TICKET_VIEW_FROM " WHERE t.id = ?", &p, 1, step_view);
-}
-
-static void on_done(void *data, const wz_db_error_t *err)
+static void on_read(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     job_t *j = data;
-    j->cb(j->data, err ? NULL : j->doc, err);
-    json_decref(j->doc);
+    json_t *doc = err == NULL ? render(res, &j->who) : NULL;
+    j->cb(j->data, doc, err);
+    json_decref(doc);
     free(j);
 }
 
 int wz_ticket_detail(wz_db_pool_t *pool, const wz_identity_t *who, int64_t id, wz_ticket_read_cb cb, void *data)
 {
+    pthread_once(&sql_once, build_sql);
     job_t *j = calloc(1, sizeof(*j));
     if (j == NULL)
         abort();
     j->who = *who;
-    j->id = id;
     j->cb = cb;
     j->data = data;
-    int ret = wz_db_txn_begin(pool, step_first, on_done, j);
+    wz_db_value_t p[NPARAMS];
+    for (size_t i = 0; i < NPARAMS; i++)
+        p[i] = WZ_DB_INT(id);
+    int ret = wz_db_run(pool, detail_sql, p, NPARAMS, on_read, j);
     if (ret != WZ_DB_OK)
         free(j);
     return ret;
