@@ -10,10 +10,12 @@
 #include "sla/calendar_db.h"
 #include <curl/curl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #ifndef WZ_SCHEMA_LATEST
@@ -173,6 +175,24 @@ done:
     return ret;
 }
 
+/* Process limits a long-running server wants, whatever shell or unit started it. */
+static void set_process_limits(void)
+{
+    /* Request bodies (up to http.upload_limit) and big results are large, short-lived blocks.
+     * glibc raises its mmap threshold after the first such block is freed, and later ones then
+     * come from the per-thread arenas, which keep the memory: a burst of 10 MB bodies left the
+     * resident set 40 MB higher for good. A fixed threshold keeps them in mmap, returned on free. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    /* every connection is a descriptor: use all the hard limit allows (like redis's maxclients) */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rlim_t want = rl.rlim_max;
+        rl.rlim_cur = want;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            wz_warn("could not raise the open-file limit to %llu", (unsigned long long)want);
+    }
+}
+
 static int cmd_serve(wz_config_t *cfg, int check_only)
 {
     char err[1024];
@@ -217,6 +237,7 @@ static int cmd_serve(wz_config_t *cfg, int check_only)
         wz_error("migrate: %s", err);
         return 1;
     }
+    set_process_limits();
     /* lives as long as the process: worker loops and h2o contexts point into it until exit */
     static wz_server_t server_storage;
     wz_server_t *server = &server_storage;

@@ -2,9 +2,11 @@
 without bound, and the server notices a database restart and recovers by itself."""
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 from harness import ROOT, Database, Server, ServerTestCase, base_env, run_cli, wait_for
@@ -130,6 +132,68 @@ class Reconnect(unittest.TestCase):
         self.assertEqual(self.server.json("GET", "/api/v1/debug/sleep?ms=0")[0], 200)
         status, _, text = self.server.request("GET", "/metrics")
         self.assertRegex(text.decode(), r'wz_db_reconnects_total\{worker="\d"\} [1-9]')
+
+    def test_database_stall_under_load(self):
+        """The database stops answering (SIGSTOP: connections stay open, nothing comes back) while
+        clients keep asking: every request still ends in bounded time (503 + Retry-After once
+        its statement's deadline or its wait for a connection passes), the process stays up with
+        bounded memory, and service returns by itself when the database wakes."""
+        self.server.stop()
+        self.server = Server(dict(self.env, WZ_DB_QUERY_TIMEOUT_MS="1500", WZ_DB_ACQUIRE_TIMEOUT_MS="1000"))
+        with open(os.path.join(self.db_dir, "mariadbd.pid")) as f:
+            db_pid = int(f.read().strip())
+        pid = self.server.proc.pid
+        stop = threading.Event()
+        results = []  # (phase, status, seconds, retry-after present)
+        phase = ["before"]
+
+        def client():
+            while not stop.is_set():
+                t0 = time.monotonic()
+                try:
+                    status, headers, _ = self.server.json("GET", "/api/v1/debug/sleep?ms=0", timeout=15)
+                    results.append((phase[0], status, time.monotonic() - t0, "retry-after" in headers))
+                except OSError:
+                    results.append((phase[0], 0, time.monotonic() - t0, False))
+                time.sleep(0.02)
+        threads = [threading.Thread(target=client) for _ in range(6)]
+        for t in threads:
+            t.start()
+        time.sleep(1)
+        rss_before = rss_mb(pid)
+        os.kill(db_pid, signal.SIGSTOP)
+        phase[0] = "stalled"
+        try:
+            time.sleep(6)
+            rss_stalled = rss_mb(pid)
+        finally:
+            os.kill(db_pid, signal.SIGCONT)
+        phase[0] = "woken"
+        # requests that met the stall may still be finishing; the ones after it must succeed
+        self.assertTrue(wait_for(lambda: [r[1] for r in results[-12:]] == [200] * 12, 20),
+                        results[-12:])
+        stop.set()
+        for t in threads:
+            t.join(30)
+        stalled = [r for r in results if r[0] == "stalled"]
+        failures = [r for r in stalled if r[1] != 200]
+        slowest = max(r[2] for r in results)
+        print(f"\nstall: {len(stalled)} requests during 6 s of a stopped database, {len(failures)} answered "
+              f"503, slowest answer {slowest:.2f} s; RSS {rss_before:.1f} -> {rss_stalled:.1f} MB", flush=True)
+        self.assertGreater(len(failures), 0)
+        self.assertTrue(all(r[1] == 503 and r[3] for r in failures), failures[:5])
+        # bounded: a statement's deadline (1.5 s) plus the reconnect, never the stall's length
+        self.assertLess(slowest, 5.5)
+        self.assertEqual(self.server.proc.poll(), None)
+        self.assertLess(rss_stalled - rss_before, 32)
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
 
 
 if __name__ == "__main__":
