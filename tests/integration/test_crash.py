@@ -18,6 +18,7 @@ import time
 import unittest
 import uuid
 
+from fake_platform import FakePlatform
 from harness import Database, Server, base_env, demo_secret, mint_token, run_cli, wait_for
 from wechat_oa_push import plain_query, text_xml
 
@@ -214,6 +215,67 @@ class CrashUnderLoad(unittest.TestCase):
         # an unacknowledged submission (its client gave up) may exist, but never twice
         self.assertEqual([s.key for s in subs if found.get(s.key, 0) > 1], [])
         self.assertEqual((fired, twice, escalations), (TIMERS, 0, TIMERS))
+
+
+class CrashMidSend(unittest.TestCase):
+    """kill -9 while an outbound delivery is in flight: the row is neither lost nor marked sent;
+    once its lease is over it is sent again with the same X-Wz-Delivery key, so a receiver that
+    keeps the keys it has seen acts once (at-least-once delivery, idempotent by key:
+    docs/channels.md)."""
+
+    def setUp(self):
+        self.fake = FakePlatform({})
+        self.db = Database()
+        self.data_dir = tempfile.mkdtemp(prefix="wz-crash-")
+        self.env = base_env(self.db, self.data_dir, WZ_PORT=str(free_port()), WZ_OUTBOX_POLL_MS="50",
+                            WZ_OUTBOX_TIMEOUT_MS="5000", WZ_SLA_ENABLED="false", WZ_LOG_LEVEL="warn")
+        for cmd in (["migrate"], ["seed-demo"]):
+            r = run_cli(cmd, self.env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.server = Server(self.env)
+
+    def tearDown(self):
+        try:
+            if self.server.proc.poll() is None:
+                self.assertEqual(self.server.stop(), 0, self.server.logs()[-3000:])
+            self.db.drop()
+        finally:
+            self.fake.stop()
+
+    def test_kill_9_with_a_delivery_in_flight(self):
+        secret = demo_secret(self.data_dir)
+        admin_id = self.db.query("SELECT id FROM users WHERE username = 'admin'").strip()
+        admin = {"Authorization": "Bearer " + mint_token(secret, admin_id, "admin", 1, "/1/")}
+        doc = {"unit_id": 1, "platform": "app", "name": "crash-app", "platform_account_id": "crash-app",
+               "secrets": {"hmac_secret": HOOK_SECRET, "callback_url": self.fake.url("/hook/crash")}}
+        status, _, body = self.server.json("POST", "/api/v1/accounts", doc, admin)
+        self.assertEqual(status, 201, body)
+        self.fake.script("/hook/crash", ("slow", 3))  # the first call hangs; the next ones answer
+        raw = json.dumps({"external_id": "mid-send-1", "content": "路灯不亮"}, ensure_ascii=False).encode()
+        ts = str(int(time.time()))
+        sig = hmac.new(HOOK_SECRET.encode(), ts.encode() + b"." + raw, hashlib.sha256).hexdigest()
+        status, _, data = self.server.request("POST", f"/channels/hook/{body['account']['id']}", raw,
+                                              {"X-Wz-Timestamp": ts, "X-Wz-Signature": sig,
+                                               "Content-Type": "application/json"})
+        self.assertEqual(status, 201, data)
+        tid = json.loads(data)["ticket"]["id"]
+        self.assertTrue(wait_for(lambda: self.fake.calls_to("/hook/crash"), 10))
+        self.server.proc.send_signal(signal.SIGKILL)
+        self.server.proc.wait()
+        self.server._closed()
+        row = f"SELECT id, attempts, dead, sent_at IS NULL FROM outbox WHERE ticket_id = {tid}"
+        oid, attempts, dead, unsent = self.db.query(row).split()
+        self.assertEqual((attempts, dead, unsent), ("1", "0", "1"))  # claimed, not done, not lost
+        self.server = Server(self.env)
+        time.sleep(1)
+        self.assertEqual(len(self.fake.calls_to("/hook/crash")), 1)  # the lease still holds it
+        # the lease (the longest delivery + 60 s) is waited out here by moving it
+        self.db.query(f"UPDATE outbox SET next_attempt_at = UTC_TIMESTAMP(6) WHERE id = {oid}")
+        self.assertTrue(wait_for(lambda: self.db.query(row).split()[3] == "0", 15))
+        calls = self.fake.calls_to("/hook/crash")
+        self.assertEqual(len(calls), 2)
+        self.assertEqual({c["headers"]["x-wz-delivery"] for c in calls}, {oid})
+        self.assertEqual(self.db.query(row).split()[1:], ["2", "0", "0"])
 
 
 if __name__ == "__main__":
