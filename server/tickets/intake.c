@@ -1,11 +1,11 @@
 #include "tickets/intake.h"
 #include "common/log.h"
 #include "common/seal.h"
-#include "db/txn.h"
 #include "sla/deadlines.h"
 #include "tickets/privacy.h"
 #include "tickets/routing.h"
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,17 +38,13 @@ typedef struct {
     wz_intake_cb cb;
     void *data;
     wz_db_pool_t *pool;
-    int race_retries;
+    int race_retries, write_retries;
 
-    /* what the transaction learns; reset at every attempt */
+    /* what the read learns and the write stores; reset at every read */
     wz_sla_policy_t policy;
-    int64_t account_unit;
-    int64_t category_path[MAX_CATEGORY_DEPTH];
-    size_t category_depth;
     wz_intake_result_t result;
     wz_sla_intake_t in;
     wz_sla_dispatch_t disp;
-    int stage;     /* where the tail (events, timers, outbox) stands */
     long long seq; /* the day's sequence number this ticket takes (from the loop's block) */
     char day[11];
 } job_t;
@@ -89,8 +85,6 @@ static wz_db_value_t time_or_null(int64_t t)
     return t > 0 ? WZ_DB_INT(t) : WZ_DB_NULL();
 }
 
-static void step_policy(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-static void step_number(wz_db_txn_t *txn);
 
 /* The contact as shown: a mobile masked by the privacy rules (138****5678); anything else
  * (a landline, an odd format) keeps only its first 3 and last 2 characters, so no contact is
@@ -110,138 +104,182 @@ static void mask_contact(const char *phone, size_t len, char *out, size_t outlen
     out[o] = '\0';
 }
 
-/* ---- 1. deduplicate ---- */
+/* ---- 1. one read: an earlier ticket of this submission, the SLA policy, what routing needs ----
+ *
+ * Six small reads in one statement (one round trip): each part has its own columns of one wide
+ * row (NULL elsewhere, so no column mixes two parts' types), a part number and two order keys;
+ * the rows are sorted here, not by MariaDB (an ORDER BY over a union goes through a temporary
+ * table). Read outside any transaction: reference data, and a twin submission racing this one
+ * is caught by the unique keys at the write (see on_written). */
 
-#define SELECT_EXISTING                                                                                                \
-    "SELECT id, number, status, CAST(COALESCE(unit_id, 0) AS SIGNED), "                                                \
-    "CAST(COALESCE(UNIX_TIMESTAMP(promised_reply_at), 0) AS SIGNED) FROM tickets "
+enum { SEG_EXISTING, SEG_POLICY, SEG_UNIT, SEG_ACCOUNT, SEG_CATEGORY, SEG_RULES, NSEGS };
+#define LEAD 3 /* the part number and its two order keys */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
-static void step_dedup_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static const struct {
+    const char *cols, *k1, *k2, *from; /* from: NULL for the existing ticket (three variants) */
+    size_t ncols;
+} segs[NSEGS] = {
+    [SEG_EXISTING] = {"id, number, status, CAST(COALESCE(unit_id, 0) AS SIGNED), "
+                      "CAST(COALESCE(UNIX_TIMESTAMP(promised_reply_at), 0) AS SIGNED)",
+                      "0", "0", NULL, 5},
+    [SEG_POLICY] = {"dispatch_minutes, sign_minutes, reply_days, resolve_days, return_window_days, "
+                    "extension_max_days, reopen_max, rating_window_days, info_wait_days, "
+                    "CAST(warn_ratio * 1000 AS SIGNED)",
+                    "0", "0", " FROM sla_policies WHERE type = ? AND priority = ?", 10},
+    [SEG_UNIT] = {"accepts_direct", "0", "0", " FROM units WHERE id = ?", 1},
+    [SEG_ACCOUNT] = {"CAST(unit_id AS SIGNED)", "0", "0", " FROM accounts WHERE id = ?", 1},
+    /* the category and its ancestors: a rule on a parent category covers its children */
+    [SEG_CATEGORY] = {"CAST(id AS SIGNED)", "depth", "0", " FROM up WHERE depth <= " STR(MAX_CATEGORY_DEPTH), 1},
+    [SEG_RULES] = {"id, priority, kind, CAST(COALESCE(match_id, 0) AS SIGNED), match_text, "
+                   "CAST(COALESCE(unit_id, 0) AS SIGNED)",
+                   "priority", "id", " FROM routing_rules WHERE enabled = 1 ORDER BY priority, id LIMIT " STR(MAX_RULES),
+                   6},
+};
+
+enum { DEDUP_NONE, DEDUP_EXTERNAL, DEDUP_KEY, NDEDUP };
+static const char *const dedup_where[NDEDUP] = {
+    " FROM tickets WHERE FALSE",
+    " FROM tickets WHERE account_id = ? AND external_id = ?",
+    " FROM tickets WHERE citizen_id = ? AND idempotency_key = ?",
+};
+static char *lookup_sql[NDEDUP];
+static size_t seg_offset[NSEGS], lookup_width;
+static pthread_once_t lookup_once = PTHREAD_ONCE_INIT;
+
+static void append(char **p, size_t *left, const char *fmt, const char *s)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    if (res->nrows > 0) {
-        j->result.ticket_id = wz_db_cell(res, 0, 0)->u.i;
-        j->result.created = 0;
-        snprintf(j->result.number, sizeof(j->result.number), "%s", wz_db_cell(res, 0, 1)->u.s.p);
-        snprintf(j->result.status, sizeof(j->result.status), "%s", wz_db_cell(res, 0, 2)->u.s.p);
-        j->result.unit_id = wz_db_cell(res, 0, 3)->u.i;
-        j->result.promised_reply = wz_db_cell(res, 0, 4)->u.i;
-        wz_db_txn_commit(txn);
-        return;
-    }
-    step_policy(txn, NULL, NULL);
+    int n = snprintf(*p, *left, fmt, s);
+    if (n < 0 || (size_t)n >= *left)
+        abort(); /* the buffer is sized for the whole statement */
+    *p += n;
+    *left -= (size_t)n;
 }
 
-static void step_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static void build_lookup_sql(void)
 {
-    (void)res;
-    (void)err;
-    job_t *j = wz_db_txn_data(txn);
-    memset(&j->result, 0, sizeof(j->result));
-    j->account_unit = 0;
-    j->category_depth = 0;
-    static const char by_external[] = SELECT_EXISTING "WHERE account_id = ? AND external_id = ?";
-    static const char by_key[] = SELECT_EXISTING "WHERE citizen_id = ? AND idempotency_key = ?";
-    if (j->external_id != NULL && j->account_id > 0) {
-        wz_db_value_t p[] = {WZ_DB_INT(j->account_id), WZ_DB_TEXT(j->external_id)};
-        wz_db_txn_exec(txn, by_external, p, 2, step_dedup_result);
-    } else if (j->idem_key != NULL && j->citizen_id > 0) {
-        wz_db_value_t p[] = {WZ_DB_INT(j->citizen_id), WZ_DB_TEXT(j->idem_key)};
-        wz_db_txn_exec(txn, by_key, p, 2, step_dedup_result);
-    } else {
-        step_policy(txn, NULL, NULL);
+    size_t width = LEAD;
+    for (size_t g = 0; g < NSEGS; g++) {
+        seg_offset[g] = width;
+        width += segs[g].ncols;
+    }
+    lookup_width = width;
+    for (size_t d = 0; d < NDEDUP; d++) {
+        size_t left = 8192;
+        char *p = lookup_sql[d] = malloc(left);
+        if (p == NULL)
+            abort();
+        append(&p, &left, "%s",
+               "WITH RECURSIVE up (id, parent_id, depth) AS ("
+               " SELECT id, parent_id, 1 FROM categories WHERE id = ?"
+               " UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id) ");
+        for (size_t g = 0; g < NSEGS; g++) {
+            char num[8];
+            snprintf(num, sizeof(num), "%zu", g);
+            int last = g == NSEGS - 1; /* the rules: ORDER BY and LIMIT, so in parentheses */
+            append(&p, &left, "%s", g == 0 ? "" : " UNION ALL ");
+            append(&p, &left, last ? "(SELECT %s" : "SELECT %s", num);
+            append(&p, &left, ", %s", segs[g].k1);
+            append(&p, &left, ", %s", segs[g].k2);
+            for (size_t c = LEAD; c < seg_offset[g]; c++)
+                append(&p, &left, "%s", ", NULL");
+            append(&p, &left, ", %s", segs[g].cols);
+            for (size_t c = seg_offset[g] + segs[g].ncols; c < width; c++)
+                append(&p, &left, "%s", ", NULL");
+            append(&p, &left, "%s", segs[g].from ? segs[g].from : dedup_where[d]);
+            if (last)
+                append(&p, &left, "%s", ")");
+        }
     }
 }
 
-/* ---- 2. policy ---- */
+typedef struct {
+    long long seg, k1, k2;
+    size_t row;
+} order_t;
 
-static void step_direct_unit(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-static void step_account(wz_db_txn_t *txn);
-
-static void step_policy_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static int by_order(const void *a, const void *b)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    if (wz_sla_policy_default(j->type, &j->policy) != 0)
-        wz_sla_policy_default("consultation", &j->policy);
-    if (res->nrows == 1) {
-        int *f[] = {&j->policy.dispatch_minutes, &j->policy.sign_minutes,       &j->policy.reply_days,
-                    &j->policy.resolve_days,     &j->policy.return_window_days, &j->policy.extension_max_days,
-                    &j->policy.reopen_max,       &j->policy.rating_window_days, &j->policy.info_wait_days};
-        for (size_t c = 0; c < 9; c++)
-            *f[c] = (int)wz_db_cell(res, 0, c)->u.i;
-        j->policy.warn_ratio = (double)wz_db_cell(res, 0, 9)->u.i / 1000.0;
-    }
-    if (j->unit_id > 0) {
-        wz_db_value_t p = WZ_DB_INT(j->unit_id);
-        wz_db_txn_exec(txn, "SELECT accepts_direct FROM units WHERE id = ?", &p, 1, step_direct_unit);
-        return;
-    }
-    step_account(txn);
+    const order_t *x = a, *y = b;
+    if (x->seg != y->seg)
+        return x->seg < y->seg ? -1 : 1;
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    return x->k2 < y->k2 ? -1 : x->k2 > y->k2;
 }
 
-static void step_policy(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+/* row r's column c of part g */
+static const wz_db_value_t *part_cell(const wz_db_result_t *res, size_t r, size_t g, size_t c)
 {
-    (void)res;
-    (void)err;
-    job_t *j = wz_db_txn_data(txn);
-    wz_db_value_t p[] = {WZ_DB_TEXT(j->type), WZ_DB_TEXT(j->priority ? j->priority : "normal")};
-    wz_db_txn_exec(txn,
-                   "SELECT dispatch_minutes, sign_minutes, reply_days, resolve_days, return_window_days, "
-                   "extension_max_days, reopen_max, rating_window_days, info_wait_days, "
-                   "CAST(warn_ratio * 1000 AS SIGNED) FROM sla_policies WHERE type = ? AND priority = ?",
-                   p, 2, step_policy_result);
+    return wz_db_cell(res, r, seg_offset[g] + c);
 }
 
-/* ---- 3. the unit: named directly, or by the routing rules ---- */
-
-static void step_direct_unit(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static long long part_int(const wz_db_result_t *res, size_t r, size_t g, size_t c)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    if (res->nrows == 1 && wz_db_cell(res, 0, 0)->u.i != 0) {
-        j->result.unit_id = j->unit_id; /* the citizen chose a unit that takes direct submissions */
-        step_number(txn);
-        return;
-    }
-    step_account(txn); /* a unit that does not: routing decides */
+    return wz_db_cell_int(res, r, seg_offset[g] + c);
 }
 
-static void step_rules_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static int lookup(job_t *j);
+static void write_ticket(job_t *j);
+
+static void finish(job_t *j, const wz_db_error_t *err)
 {
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
+    j->cb(j->data, err ? NULL : &j->result, err);
+    job_free(j);
+}
+
+/* The routing decision from the read's rows (sorted): a unit the citizen named that takes
+ * direct submissions, else the first rule that matches, else none (the dispatch queue). */
+static void route(job_t *j, const wz_db_result_t *res, const order_t *order)
+{
+    int direct = 0;
+    int64_t account_unit = 0;
+    int64_t category_path[MAX_CATEGORY_DEPTH];
+    size_t depth = 0, nrules = 0;
+    for (size_t i = 0; i < res->nrows; i++) {
+        size_t r = order[i].row;
+        switch (order[i].seg) {
+        case SEG_UNIT:
+            direct = part_int(res, r, SEG_UNIT, 0) != 0;
+            break;
+        case SEG_ACCOUNT:
+            account_unit = part_int(res, r, SEG_ACCOUNT, 0);
+            break;
+        case SEG_CATEGORY:
+            if (depth < MAX_CATEGORY_DEPTH)
+                category_path[depth++] = part_int(res, r, SEG_CATEGORY, 0);
+            break;
+        case SEG_RULES:
+            nrules++;
+            break;
+        }
+    }
+    if (j->unit_id > 0 && direct) {
+        j->result.unit_id = j->unit_id;
         return;
     }
-    size_t n = res->nrows;
-    wz_routing_rule_t *rules = calloc(n + 1, sizeof(*rules));
+    wz_routing_rule_t *rules = calloc(nrules + 1, sizeof(*rules));
     if (rules == NULL)
         abort();
-    for (size_t r = 0; r < n; r++) {
-        rules[r].id = wz_db_cell(res, r, 0)->u.i;
-        rules[r].priority = (int)wz_db_cell(res, r, 1)->u.i;
-        const wz_db_value_t *kind = wz_db_cell(res, r, 2);
-        int k = wz_rule_kind_parse(kind->u.s.p, kind->u.s.len);
-        rules[r].kind = k < 0 ? WZ_RULE__COUNT : (wz_rule_kind_t)k;
-        rules[r].match_id = wz_db_cell(res, r, 3)->u.i;
-        const wz_db_value_t *text = wz_db_cell(res, r, 4);
-        rules[r].match_text = text->type == WZ_DB_T_TEXT ? text->u.s.p : NULL; /* valid until we return */
-        rules[r].unit_id = wz_db_cell(res, r, 5)->u.i;
-        rules[r].enabled = 1;
+    size_t n = 0;
+    for (size_t i = 0; i < res->nrows; i++) {
+        if (order[i].seg != SEG_RULES)
+            continue;
+        size_t r = order[i].row;
+        wz_routing_rule_t *rule = &rules[n++];
+        rule->id = part_int(res, r, SEG_RULES, 0);
+        rule->priority = (int)part_int(res, r, SEG_RULES, 1);
+        const wz_db_value_t *kind = part_cell(res, r, SEG_RULES, 2);
+        int k = kind->type == WZ_DB_T_TEXT ? wz_rule_kind_parse(kind->u.s.p, kind->u.s.len) : -1;
+        rule->kind = k < 0 ? WZ_RULE__COUNT : (wz_rule_kind_t)k;
+        rule->match_id = part_int(res, r, SEG_RULES, 3);
+        const wz_db_value_t *text = part_cell(res, r, SEG_RULES, 4);
+        rule->match_text = text->type == WZ_DB_T_TEXT ? text->u.s.p : NULL; /* valid until we return */
+        rule->unit_id = part_int(res, r, SEG_RULES, 5);
+        rule->enabled = 1;
     }
-    wz_routing_facts_t facts = {j->account_id, j->account_unit, j->category_path, j->category_depth,
-                                j->title,      j->content,      j->region};
+    wz_routing_facts_t facts = {j->account_id, account_unit, category_path, depth, j->title, j->content, j->region};
     int64_t unit = 0;
     const wz_routing_rule_t *hit = wz_routing_match(rules, n, &facts, &unit);
     if (hit != NULL) {
@@ -249,88 +287,128 @@ static void step_rules_result(wz_db_txn_t *txn, const wz_db_result_t *res, const
         j->result.routing_rule = hit->id;
     }
     free(rules);
-    step_number(txn);
 }
 
-static void step_rules(wz_db_txn_t *txn)
+static void on_lookup(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
-    wz_db_value_t limit = WZ_DB_INT(MAX_RULES);
-    wz_db_txn_exec(txn,
-                   "SELECT id, priority, kind, CAST(COALESCE(match_id, 0) AS SIGNED), match_text, "
-                   "CAST(COALESCE(unit_id, 0) AS SIGNED) FROM routing_rules WHERE enabled = 1 "
-                   "ORDER BY priority, id LIMIT ?",
-                   &limit, 1, step_rules_result);
-}
-
-static void step_category_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    job_t *j = wz_db_txn_data(txn);
+    job_t *j = data;
     if (err != NULL) {
-        wz_db_txn_fail(txn, err);
+        finish(j, err);
         return;
     }
-    for (size_t r = 0; r < res->nrows && j->category_depth < MAX_CATEGORY_DEPTH; r++)
-        j->category_path[j->category_depth++] = wz_db_cell(res, r, 0)->u.i;
-    step_rules(txn);
-}
-
-static void step_category(wz_db_txn_t *txn)
-{
-    job_t *j = wz_db_txn_data(txn);
-    if (j->category_id <= 0) {
-        step_rules(txn);
+    if (res->ncols != lookup_width) {
+        wz_db_error_t e = {.code = WZ_DB_EUSAGE};
+        snprintf(e.message, sizeof(e.message), "intake read: %zu columns, expected %zu", res->ncols, lookup_width);
+        finish(j, &e);
         return;
     }
-    /* the category and its ancestors: a rule on a parent category covers its children */
-    wz_db_value_t p[] = {WZ_DB_INT(j->category_id), WZ_DB_INT(MAX_CATEGORY_DEPTH)};
-    wz_db_txn_exec(txn,
-                   "WITH RECURSIVE up (id, parent_id, depth) AS ("
-                   " SELECT id, parent_id, 1 FROM categories WHERE id = ?"
-                   " UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent_id)"
-                   " SELECT CAST(id AS SIGNED) FROM up WHERE depth <= ? ORDER BY depth",
-                   p, 2, step_category_result);
+    order_t *order = malloc((res->nrows + 1) * sizeof(*order));
+    if (order == NULL)
+        abort();
+    for (size_t r = 0; r < res->nrows; r++)
+        order[r] = (order_t){wz_db_cell_int(res, r, 0), wz_db_cell_int(res, r, 1), wz_db_cell_int(res, r, 2), r};
+    qsort(order, res->nrows, sizeof(*order), by_order);
+    memset(&j->result, 0, sizeof(j->result));
+    if (res->nrows > 0 && order[0].seg == SEG_EXISTING) { /* a retry: the earlier ticket */
+        size_t r = order[0].row, n;
+        const char *s;
+        j->result.ticket_id = part_int(res, r, SEG_EXISTING, 0);
+        s = wz_db_cell_text(res, r, seg_offset[SEG_EXISTING] + 1, &n);
+        snprintf(j->result.number, sizeof(j->result.number), "%.*s", (int)n, s);
+        s = wz_db_cell_text(res, r, seg_offset[SEG_EXISTING] + 2, &n);
+        snprintf(j->result.status, sizeof(j->result.status), "%.*s", (int)n, s);
+        j->result.unit_id = part_int(res, r, SEG_EXISTING, 3);
+        j->result.promised_reply = part_int(res, r, SEG_EXISTING, 4);
+        free(order);
+        finish(j, NULL);
+        return;
+    }
+    if (wz_sla_policy_default(j->type, &j->policy) != 0)
+        wz_sla_policy_default("consultation", &j->policy);
+    for (size_t i = 0; i < res->nrows; i++) {
+        if (order[i].seg != SEG_POLICY)
+            continue;
+        size_t r = order[i].row;
+        int *f[] = {&j->policy.dispatch_minutes, &j->policy.sign_minutes,       &j->policy.reply_days,
+                    &j->policy.resolve_days,     &j->policy.return_window_days, &j->policy.extension_max_days,
+                    &j->policy.reopen_max,       &j->policy.rating_window_days, &j->policy.info_wait_days};
+        for (size_t c = 0; c < 9; c++)
+            *f[c] = (int)part_int(res, r, SEG_POLICY, c);
+        j->policy.warn_ratio = (double)part_int(res, r, SEG_POLICY, 9) / 1000.0;
+        break;
+    }
+    route(j, res, order);
+    free(order);
+    write_ticket(j);
 }
 
-static void step_account_result(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+static int lookup(job_t *j)
 {
-    job_t *j = wz_db_txn_data(txn);
+    pthread_once(&lookup_once, build_lookup_sql);
+    wz_db_value_t p[7];
+    size_t n = 0;
+    p[n++] = WZ_DB_INT(j->category_id > 0 ? j->category_id : 0);
+    int dedup = DEDUP_NONE;
+    if (j->external_id != NULL && j->account_id > 0) {
+        dedup = DEDUP_EXTERNAL;
+        p[n++] = WZ_DB_INT(j->account_id);
+        p[n++] = WZ_DB_TEXT(j->external_id);
+    } else if (j->idem_key != NULL && j->citizen_id > 0) {
+        dedup = DEDUP_KEY;
+        p[n++] = WZ_DB_INT(j->citizen_id);
+        p[n++] = WZ_DB_TEXT(j->idem_key);
+    }
+    p[n++] = WZ_DB_TEXT(j->type);
+    p[n++] = WZ_DB_TEXT(j->priority ? j->priority : "normal");
+    p[n++] = WZ_DB_INT(j->unit_id > 0 ? j->unit_id : 0);
+    p[n++] = WZ_DB_INT(j->account_id > 0 ? j->account_id : 0);
+    return wz_db_run(j->pool, lookup_sql[dedup], p, n, on_lookup, j);
+}
+
+/* ---- 2. one write: the ticket with its message, events, timers, acknowledgement, photos ----
+ * schema/016_intake_write.sql: one statement, so one transaction, committed before it answers. */
+
+static char *json_text(json_t *doc)
+{
+    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (s == NULL)
+        abort();
+    return s;
+}
+
+#define WRITE_RETRIES 3 /* deadlocks and Galera certification failures: the statement changed nothing */
+
+static void on_written(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    job_t *j = data;
     if (err != NULL) {
-        wz_db_txn_fail(txn, err);
+        /* Two deliveries of one message racing: the loser's insert hits a unique key. Reading
+         * again finds the winner's ticket. */
+        if (err->code == WZ_DB_ESQL && err->mysql_errno == 1062 && j->race_retries++ == 0 && lookup(j) == WZ_DB_OK)
+            return;
+        if (wz_db_error_is_retryable(err) && j->write_retries++ < WRITE_RETRIES) {
+            write_ticket(j);
+            return;
+        }
+        finish(j, err);
         return;
     }
-    if (res->nrows == 1)
-        j->account_unit = wz_db_cell(res, 0, 0)->u.i;
-    step_category(txn);
-}
-
-static void step_account(wz_db_txn_t *txn)
-{
-    job_t *j = wz_db_txn_data(txn);
-    if (j->account_id <= 0) {
-        step_category(txn);
+    j->result.ticket_id = res->nrows == 1 ? wz_db_cell_int(res, 0, 0) : 0;
+    j->result.created = 1;
+    if (j->result.ticket_id <= 0) {
+        wz_db_error_t e = {.code = WZ_DB_EUSAGE};
+        snprintf(e.message, sizeof(e.message), "wz_intake_write returned no ticket");
+        finish(j, &e);
         return;
     }
-    wz_db_value_t p = WZ_DB_INT(j->account_id);
-    wz_db_txn_exec(txn, "SELECT CAST(unit_id AS SIGNED) FROM accounts WHERE id = ?", &p, 1, step_account_result);
+    finish(j, NULL);
 }
 
-/* ---- 4. the number, the ticket ---- */
-
-static void step_ticket(wz_db_txn_t *txn, long long seq);
-
-static void step_number(wz_db_txn_t *txn)
+static void write_ticket(job_t *j)
 {
-    job_t *j = wz_db_txn_data(txn);
-    step_ticket(txn, j->seq); /* taken from the loop's block before the transaction */
-}
-
-static void step_message(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-
-static void step_ticket(wz_db_txn_t *txn, long long seq)
-{
-    job_t *j = wz_db_txn_data(txn);
     const char *day = j->day;
-    snprintf(j->result.number, sizeof(j->result.number), "WZ%.4s%.2s%.2s%06lld", day, day + 5, day + 8, seq);
+    snprintf(j->result.number, sizeof(j->result.number), "WZ%.4s%.2s%.2s%06lld", day, day + 5, day + 8, j->seq);
     int dispatched = j->result.unit_id > 0;
     snprintf(j->result.status, sizeof(j->result.status), "%s", dispatched ? "dispatched" : "new");
 
@@ -350,6 +428,31 @@ static void step_ticket(wz_db_txn_t *txn, long long seq)
     } else {
         phone_len = 0;
     }
+    char *receive =
+        json_text(json_pack("{s:s, s:I}", "channel", j->channel, "account_id", (json_int_t)j->account_id));
+    char *dispatch = json_text(j->result.routing_rule > 0
+                                   ? json_pack("{s:I}", "routing_rule", (json_int_t)j->result.routing_rule)
+                                   : json_pack("{s:b}", "direct", 1));
+    char timers[256];
+    if (dispatched)
+        snprintf(timers, sizeof(timers),
+                 "[[\"sign_warn\",%lld],[\"sign_breach\",%lld],[\"reply_warn\",%lld],[\"reply_breach\",%lld]]",
+                 (long long)j->disp.sign_warn, (long long)j->disp.sign_due, (long long)j->disp.reply_warn,
+                 (long long)j->disp.reply_due);
+    else
+        snprintf(timers, sizeof(timers), "[[\"dispatch_warn\",%lld],[\"dispatch_breach\",%lld]]",
+                 (long long)j->in.dispatch_warn, (long long)j->in.dispatch_due);
+    /* 受理回执: the number and the promised reply date, through the channel they used */
+    char *ack = json_text(json_pack("{s:s, s:I, s:s, s:I, s:I}", "number", j->result.number, "promised_reply_at",
+                                    (json_int_t)j->result.promised_reply, "channel", j->channel, "account_id",
+                                    (json_int_t)j->account_id, "citizen_id", (json_int_t)j->citizen_id));
+    char attachments[WZ_INTAKE_MAX_ATTACHMENTS * 22 + 3] = "[";
+    size_t w = 1;
+    for (size_t i = 0; i < j->nattachments; i++)
+        w += (size_t)snprintf(attachments + w, sizeof(attachments) - w, "%s%lld", i ? "," : "",
+                              (long long)j->attachments[i]);
+    snprintf(attachments + w, sizeof(attachments) - w, "]");
+
     wz_db_value_t p[] = {
         WZ_DB_TEXT(j->result.number),
         WZ_DB_TEXT(j->type),
@@ -377,185 +480,26 @@ static void step_ticket(wz_db_txn_t *txn, long long seq)
         text_or_null(j->citizen_id > 0 ? j->idem_key : NULL),
         text_or_null(j->location),
         WZ_DB_INT(j->publish ? 1 : 0),
+        WZ_DB_TEXT(j->citizen_id > 0 ? "citizen" : "system"),
+        WZ_DB_TEXT(receive),
+        WZ_DB_TEXT(dispatch),
+        WZ_DB_TEXT(timers),
+        WZ_DB_TEXT(ack),
+        WZ_DB_TEXT(attachments),
     };
-    wz_db_txn_exec(
-        txn,
-        "INSERT INTO tickets (number, type, category_id, title, content, channel, account_id, external_id, "
-        "citizen_id, citizen_name, contact_masked, contact_raw, status, unit_id, priority, region, "
-        "received_at, promised_reply_at, dispatch_due_at, dispatched_at, sign_due_at, reply_due_at, "
-        "resolve_due_at, idempotency_key, location, publish) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), FROM_UNIXTIME(?), "
-        "FROM_UNIXTIME(?), FROM_UNIXTIME(?), ?, ?, ?)",
-        p, sizeof(p) / sizeof(p[0]), step_message);
-}
-
-/* ---- 5. what belongs with the ticket: events, timers, the acknowledgement ---- */
-
-enum { TAIL_RECEIVE, TAIL_DISPATCH, TAIL_TIMERS, TAIL_OUTBOX, TAIL_ATTACH, TAIL_COMMIT };
-
-static char *json_text(json_t *doc)
-{
-    char *s = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
-    if (s == NULL)
-        abort();
-    return s;
-}
-
-static void step_tail(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-static void step_attached(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err);
-
-/* Statement parameters are copied by wz_db_exec, so the JSON texts are freed right after. */
-static void run_tail(wz_db_txn_t *txn, int stage)
-{
-    job_t *j = wz_db_txn_data(txn);
-    int dispatched = j->result.unit_id > 0;
-    j->stage = stage;
-    switch (stage) {
-    case TAIL_RECEIVE: {
-        char *payload =
-            json_text(json_pack("{s:s, s:I}", "channel", j->channel, "account_id", (json_int_t)j->account_id));
-        wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id),
-                             j->citizen_id > 0 ? WZ_DB_INT(j->citizen_id) : WZ_DB_NULL(),
-                             WZ_DB_TEXT(j->citizen_id > 0 ? "citizen" : "system"), WZ_DB_TEXT(payload)};
-        wz_db_txn_exec(txn,
-                       "INSERT INTO ticket_events (ticket_id, action, to_status, actor_id, actor_role, payload) "
-                       "VALUES (?, 'receive', 'new', ?, ?, ?)",
-                       p, 4, step_tail);
-        free(payload);
-        return;
+    /* parameters are copied by the call, so the texts are freed right after */
+    int ret = wz_db_run(j->pool,
+                        "SELECT CAST(wz_intake_write(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?) AS SIGNED)",
+                        p, sizeof(p) / sizeof(p[0]), on_written, j);
+    free(receive);
+    free(dispatch);
+    free(ack);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
+        finish(j, &e);
     }
-    case TAIL_DISPATCH: {
-        if (!dispatched) {
-            run_tail(txn, TAIL_TIMERS);
-            return;
-        }
-        char *payload = json_text(j->result.routing_rule > 0
-                                      ? json_pack("{s:I}", "routing_rule", (json_int_t)j->result.routing_rule)
-                                      : json_pack("{s:b}", "direct", 1));
-        wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id), WZ_DB_INT(j->result.unit_id), WZ_DB_TEXT(payload)};
-        wz_db_txn_exec(txn,
-                       "INSERT INTO ticket_events (ticket_id, action, from_status, to_status, actor_role, unit_id, "
-                       "payload) VALUES (?, 'dispatch', 'new', 'dispatched', 'system', ?, ?)",
-                       p, 3, step_tail);
-        free(payload);
-        return;
-    }
-    case TAIL_TIMERS: {
-        int64_t id = j->result.ticket_id;
-        if (!dispatched) {
-            wz_db_value_t p[] = {WZ_DB_INT(id), WZ_DB_INT(j->in.dispatch_warn), WZ_DB_INT(id),
-                                 WZ_DB_INT(j->in.dispatch_due)};
-            wz_db_txn_exec(txn,
-                           "INSERT INTO sla_timers (ticket_id, kind, fire_at) VALUES "
-                           "(?, 'dispatch_warn', FROM_UNIXTIME(?)), (?, 'dispatch_breach', FROM_UNIXTIME(?))",
-                           p, 4, step_tail);
-            return;
-        }
-        wz_db_value_t p[] = {WZ_DB_INT(id), WZ_DB_INT(j->disp.sign_warn),  WZ_DB_INT(id), WZ_DB_INT(j->disp.sign_due),
-                             WZ_DB_INT(id), WZ_DB_INT(j->disp.reply_warn), WZ_DB_INT(id), WZ_DB_INT(j->disp.reply_due)};
-        wz_db_txn_exec(txn,
-                       "INSERT INTO sla_timers (ticket_id, kind, fire_at) VALUES "
-                       "(?, 'sign_warn', FROM_UNIXTIME(?)), (?, 'sign_breach', FROM_UNIXTIME(?)), "
-                       "(?, 'reply_warn', FROM_UNIXTIME(?)), (?, 'reply_breach', FROM_UNIXTIME(?))",
-                       p, 8, step_tail);
-        return;
-    }
-    case TAIL_OUTBOX: {
-        /* 受理回执: the number and the promised reply date, through the channel they used */
-        char *payload =
-            json_text(json_pack("{s:s, s:I, s:s, s:I, s:I}", "number", j->result.number, "promised_reply_at",
-                                (json_int_t)j->result.promised_reply, "channel", j->channel, "account_id",
-                                (json_int_t)j->account_id, "citizen_id", (json_int_t)j->citizen_id));
-        wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id), WZ_DB_TEXT(payload)};
-        wz_db_txn_exec(txn, "INSERT INTO outbox (kind, ticket_id, payload) VALUES ('acknowledgement', ?, ?)", p, 2,
-                       step_tail);
-        free(payload);
-        return;
-    }
-    case TAIL_ATTACH: {
-        /* the photos: each must be the citizen's own and free; the count of rows taken says so */
-        if (j->nattachments == 0) {
-            run_tail(txn, TAIL_COMMIT);
-            return;
-        }
-        char sql[512];
-        size_t w = (size_t)snprintf(sql, sizeof(sql),
-                                    "UPDATE uploads SET ticket_id = ? WHERE owner_role = 'citizen' AND owner_id = ? "
-                                    "AND ticket_id IS NULL AND id IN (?");
-        for (size_t i = 1; i < j->nattachments; i++)
-            w += (size_t)snprintf(sql + w, sizeof(sql) - w, ", ?");
-        snprintf(sql + w, sizeof(sql) - w, ")");
-        wz_db_value_t p[2 + WZ_INTAKE_MAX_ATTACHMENTS];
-        p[0] = WZ_DB_INT(j->result.ticket_id);
-        p[1] = WZ_DB_INT(j->citizen_id);
-        for (size_t i = 0; i < j->nattachments; i++)
-            p[2 + i] = WZ_DB_INT(j->attachments[i]);
-        wz_db_txn_exec(txn, sql, p, 2 + j->nattachments, step_attached);
-        return;
-    }
-    default:
-        wz_db_txn_commit(txn);
-        return;
-    }
-}
-
-static void step_attached(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    if (res->affected_rows != j->nattachments) {
-        wz_db_error_t e = {.code = WZ_DB_ESQL, .mysql_errno = WZ_INTAKE_ATTACHMENTS_ERRNO};
-        snprintf(e.message, sizeof(e.message), "an attachment is not the citizen's own upload, or is already used");
-        wz_db_txn_fail(txn, &e);
-        return;
-    }
-    run_tail(txn, TAIL_COMMIT);
-}
-
-static void step_tail(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    (void)res;
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err);
-        return;
-    }
-    run_tail(txn, j->stage + 1);
-}
-
-static void step_message(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
-{
-    job_t *j = wz_db_txn_data(txn);
-    if (err != NULL) {
-        wz_db_txn_fail(txn, err); /* a duplicate key here is a concurrent twin: see on_done */
-        return;
-    }
-    j->result.ticket_id = (int64_t)res->insert_id;
-    j->result.created = 1;
-    wz_db_value_t p[] = {WZ_DB_INT(j->result.ticket_id), WZ_DB_TEXT(j->content), text_or_null(j->external_id)};
-    j->stage = TAIL_RECEIVE - 1;
-    wz_db_txn_exec(txn,
-                   "INSERT INTO ticket_messages (ticket_id, author, kind, body, external_id) "
-                   "VALUES (?, 'citizen', 'message', ?, ?)",
-                   p, 3, step_tail);
-}
-
-/* ---- the whole ---- */
-
-static void on_done(void *data, const wz_db_error_t *err)
-{
-    job_t *j = data;
-    /* Two deliveries of one message racing: the loser's insert hits the unique key once the
-     * winner commits. Running again finds the winner's ticket in step 1. */
-    if (err != NULL && err->code == WZ_DB_ESQL && err->mysql_errno == 1062 && j->race_retries++ == 0 &&
-        wz_db_txn_begin(j->pool, step_first, on_done, j) == WZ_DB_OK)
-        return;
-    j->cb(j->data, err ? NULL : &j->result, err);
-    job_free(j);
 }
 
 /* a missing or blank title is the content's first characters, cut on a character boundary */
@@ -580,7 +524,7 @@ static char *title_of(const char *title, const char *content)
 
 static int begin(job_t *j)
 {
-    int ret = wz_db_txn_begin(j->pool, step_first, on_done, j);
+    int ret = lookup(j);
     if (ret != WZ_DB_OK)
         job_free(j);
     return ret;
@@ -600,7 +544,7 @@ static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *
     block.next = end - NUMBER_BLOCK + 1;
     block.end = end;
     j->seq = block.next++;
-    int ret = wz_db_txn_begin(j->pool, step_first, on_done, j);
+    int ret = lookup(j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         j->cb(j->data, NULL, &e);

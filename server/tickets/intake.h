@@ -1,6 +1,7 @@
 #ifndef WZ_TICKETS_INTAKE_H
 #define WZ_TICKETS_INTAKE_H
-/* Intake 受理: one citizen message becomes one ticket, in one transaction:
+/* Intake 受理: one citizen message becomes one ticket, in one read and one write (a stored
+ * function: one statement, one transaction; schema/016_intake_write.sql):
  *   deduplicate (platform retries by (account, external id), client retries by (citizen,
  *   Idempotency-Key)) -> the SLA policy -> the unit (a unit the citizen named that takes direct
  *   submissions, else the routing rules, else none: the dispatch queue) -> the daily number
