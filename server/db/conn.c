@@ -790,8 +790,12 @@ static void on_release_rollback(wz_db_conn_t *c, const wz_db_result_t *res, cons
     (void)data;
     c->releasing = 0;
     c->state = CONN_CHECKED_OUT;
-    if (err != NULL)
+    if (err != NULL) {
+        /* a connection that cannot roll back (e.g. a Galera node leaving the cluster answers
+         * 1047 to everything) is not reused: release would send ROLLBACK again, in a busy loop */
         wz_warn("db: rollback on release failed: %s", err->message);
+        c->broken = 1;
+    }
     wz_db_release(c);
 }
 
