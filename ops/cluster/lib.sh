@@ -9,16 +9,19 @@ WZC_BIN=$WZC_BUILD/wenzheng
 WZC_DB=wenzheng
 WZC_NODES="1 2 3"
 WZC_APPS="1 2"
-# ports: SQL 43061-43063, group communication 45671-45673, IST 45681-45683, SST (mariabackup over socat) 45691-45693;
-# wenzheng 48081-48082; HAProxy: HTTP 48080, SQL 43060, its stats page 48090
-wzc_sql_port() { echo $((43060 + $1)); }
-wzc_gcomm_port() { echo $((45670 + $1)); }
-wzc_ist_port() { echo $((45680 + $1)); }
-wzc_sst_port() { echo $((45690 + $1)); }
-wzc_app_port() { echo $((48080 + $1)); }
-WZC_LB_HTTP_PORT=48080
-WZC_LB_SQL_PORT=43060
-WZC_LB_STATS_PORT=48090
+# ports, all below Linux's ephemeral range (32768-60999): a port in it can be taken at any moment
+# as the local end of some outgoing connection, and a state transfer's listener then fails to bind
+# (seen: socat "Address already in use" on an SST port). SQL 23061-23063, group communication
+# 24671-24673, IST 24681-24683, SST (mariabackup over socat) 24691-24693; wenzheng 28081-28082;
+# HAProxy: HTTP 28080, SQL 23060, its stats page 28090
+wzc_sql_port() { echo $((23060 + $1)); }
+wzc_gcomm_port() { echo $((24670 + $1)); }
+wzc_ist_port() { echo $((24680 + $1)); }
+wzc_sst_port() { echo $((24690 + $1)); }
+wzc_app_port() { echo $((28080 + $1)); }
+WZC_LB_HTTP_PORT=28080
+WZC_LB_SQL_PORT=23060
+WZC_LB_STATS_PORT=28090
 WZC_GALERA_PROVIDER=/usr/lib/galera/libgalera_smm.so
 
 wzc_node_dir() { echo "$WZC_DIR/node$1"; }
@@ -245,7 +248,7 @@ ENV
 
 wzc_app_running() { wzc_alive "$WZC_DIR/app$1.pid" "$WZC_BIN"; }
 
-# wzc_app_start I: wenzheng number I on port 48080+I, against HAProxy's SQL frontend; both share
+# wzc_app_start I: wenzheng number I on port 28080+I, against HAProxy's SQL frontend; both share
 # one data directory (the demo keys, so each accepts the other's tokens, and uploads).
 wzc_app_start() {
   local i=$1 port; port=$(wzc_app_port "$i")
