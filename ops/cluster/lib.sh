@@ -331,7 +331,9 @@ backend wenzheng
 $(for i in $WZC_APPS; do echo "    server wenzheng$i 127.0.0.1:$(wzc_app_port "$i") check"; done)
 
 # MariaDB for the wenzheng servers: one Galera node takes every write, the others stand by
-# (backup); a node counts as up only while Synced (ops/cluster/galera-check). See docs/scaling.md.
+# (backup: only the first of them is used); a node counts as up while Synced or donating
+# (ops/cluster/galera-check). When node1 is back, the sessions on the backup are cut, so the
+# servers' pools reconnect to node1 and one node takes the writes again. See docs/scaling.md.
 listen mariadb
     mode tcp
     bind 127.0.0.1:$WZC_LB_SQL_PORT
@@ -341,7 +343,7 @@ listen mariadb
     external-check path "/usr/bin:/bin"
     external-check command $WZ_ROOT/ops/cluster/galera-check
     default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
-$(for n in $WZC_NODES; do b=""; [ "$n" != 1 ] && b=" backup"; echo "    server node$n 127.0.0.1:$(wzc_sql_port "$n") check$b"; done)
+$(for n in $WZC_NODES; do b=" on-marked-up shutdown-backup-sessions"; [ "$n" != 1 ] && b=" backup"; echo "    server node$n 127.0.0.1:$(wzc_sql_port "$n") check$b"; done)
 
 listen stats
     mode http
