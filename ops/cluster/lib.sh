@@ -221,14 +221,11 @@ wzc_db_bootstrap() {
   local n=$1 env="$WZC_DIR/db.env"
   if [ ! -f "$env" ]; then
     (umask 077; cat > "$env" <<ENV
-WZ_DB_HOST=127.0.0.1
-WZ_DB_PORT=$WZC_LB_SQL_PORT
 WZ_DB_NAME=$WZC_DB
 WZ_DB_USER=wz_app
 WZ_DB_PASSWORD=$(wz_random_hex 24)
 WZ_DB_MIGRATE_USER=wz_migrate
 WZ_DB_MIGRATE_PASSWORD=$(wz_random_hex 24)
-WZ_DB_APP_HOST=127.0.0.1
 ENV
     )
   fi
@@ -260,7 +257,7 @@ wzc_app_start() {
   local ready="$WZC_DIR/app$i.ready"
   rm -f "$ready"
   (
-    wz_db_export_file "$WZC_DIR/db.env"
+    wzc_db_export "$WZC_DIR/db.env"
     export WZ_PORT=$port WZ_DATA_DIR=$WZC_DIR/app WZ_DEMO=true WZ_THREADS=${WZ_CLUSTER_THREADS:-1}
     export WZ_DEBUG_ENDPOINTS=false WZ_SLA_POLL_MS=${WZ_CLUSTER_SLA_POLL_MS:-1000}
     export WZ_DB_AUTO_MIGRATE=false
@@ -288,11 +285,14 @@ wzc_app_stop() {
   wzc_wait_gone "$pid" 30 || { kill -KILL "$pid" 2>/dev/null || true; wzc_wait_gone "$pid" 5 || true; }
 }
 
-wz_db_export_file() {
+# wzc_db_export FILE: the credentials, and where wenzheng finds the database here: HAProxy's
+# SQL frontend, with the grants for 127.0.0.1 (the address every connection comes from)
+wzc_db_export() {
   set -a
   # shellcheck disable=SC1090
   . "$1"
   set +a
+  export WZ_DB_HOST=127.0.0.1 WZ_DB_PORT=$WZC_LB_SQL_PORT WZ_DB_APP_HOST=127.0.0.1
 }
 
 # ---------------------------------------------------------------- HAProxy
