@@ -245,8 +245,9 @@ ENV
 
 wzc_app_running() { wzc_alive "$WZC_DIR/app$1.pid" "$WZC_BIN"; }
 
-# wzc_app_start I: wenzheng number I on port 28080+I, against HAProxy's SQL frontend; both share
-# one data directory (the demo keys, so each accepts the other's tokens, and uploads).
+# wzc_app_start I: wenzheng number I on port 28080+I, against HAProxy's SQL frontend (or, when
+# up was run with WZ_CLUSTER_WRITERS=spread, against a node of its own); both share one data
+# directory (the demo keys, so each accepts the other's tokens, and uploads).
 wzc_app_start() {
   local i=$1 port; port=$(wzc_app_port "$i")
   if wzc_app_running "$i"; then
@@ -256,8 +257,19 @@ wzc_app_start() {
   mkdir -p "$WZC_DIR/app"
   local ready="$WZC_DIR/app$i.ready"
   rm -f "$ready"
+  local writers; writers=$(cat "$WZC_DIR/writers" 2>/dev/null || echo one)
+  if [ "$writers" = spread ]; then
+    # a node applies other nodes' write sets a moment after they commit: wait until node I+1 has
+    # applied everything committed so far (a causal read), or the server's start-up check may not
+    # yet see the administrator the seed just made through another node
+    wzc_node_sql $((i + 1)) "SET SESSION wsrep_sync_wait = 1; SELECT COUNT(*) FROM \`$WZC_DB\`.users" >/dev/null \
+      || wz_die "node$((i + 1)) does not answer"
+  fi
   (
     wzc_db_export "$WZC_DIR/db.env"
+    # spread: wenzheng I straight to node I+1 (1 -> node2, 2 -> node3), two nodes taking writes
+    # at once, for seeing certification at work; node1, the one the failover test stops, has none
+    [ "$writers" = spread ] && export WZ_DB_PORT=$(wzc_sql_port $((i + 1)))
     export WZ_PORT=$port WZ_DATA_DIR=$WZC_DIR/app WZ_DEMO=true WZ_THREADS=${WZ_CLUSTER_THREADS:-1}
     export WZ_DEBUG_ENDPOINTS=false WZ_SLA_POLL_MS=${WZ_CLUSTER_SLA_POLL_MS:-1000}
     export WZ_DB_AUTO_MIGRATE=false
@@ -410,7 +422,9 @@ wzc_status() {
   for i in $WZC_APPS; do
     local st=down
     wzc_app_running "$i" && st="running (pid $(wzc_pid "$WZC_DIR/app$i.pid"))"
-    printf 'wenzheng%s  http://127.0.0.1:%s  %s\n' "$i" "$(wzc_app_port "$i")" "$st"
+    local db="haproxy"
+    [ "$(cat "$WZC_DIR/writers" 2>/dev/null)" = spread ] && db="node$((i + 1))"
+    printf 'wenzheng%s  http://127.0.0.1:%s  %s, database: %s\n' "$i" "$(wzc_app_port "$i")" "$st" "$db"
   done
   local hs=down
   wzc_haproxy_running && hs="running (pid $(wzc_pid "$WZC_DIR/haproxy.pid"))"
