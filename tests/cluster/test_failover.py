@@ -14,7 +14,9 @@ fire_at moved into the round, as test_sla_timers.py does). Then:
   - every timer that came due fired exactly once, across both servers;
   - the statistics equal the brute-force recomputation of tests/integration/test_stats_exact.py
     (imported, not copied).
-Prints the figures, and writes them to $WZ_CLUSTER_DIR/failover-figures.json."""
+Prints the figures (with Galera's conflict counters per node), and writes them to
+$WZ_CLUSTER_DIR/failover-figures.json. With a cluster started with WZ_CLUSTER_WRITERS=spread the
+two servers write through node2 and node3 at once, and the same checks hold under certification."""
 import collections
 import http.client
 import json
@@ -316,7 +318,27 @@ def main():
         stats_received, stats_ok = None, False
     stats_s = time.time() - t_stats
 
+    # how often Galera settled a conflict: write sets that failed certification on a node, local
+    # transactions aborted by an applied write set (counters since each node's last start)
+    galera = {}
+    for n in (1, 2, 3):
+        proc = harness.sql("SELECT LOWER(VARIABLE_NAME), VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS "
+                           "WHERE VARIABLE_NAME IN ('WSREP_LOCAL_CERT_FAILURES', 'WSREP_LOCAL_BF_ABORTS')",
+                           db_dir=os.path.join(CLUSTER_DIR, f"node{n}"), check=False)
+        galera[f"node{n}"] = {k: int(v) for k, v in (l.split("\t") for l in proc.stdout.splitlines())} \
+            if proc.returncode == 0 else None
+    gave_up = 0
+    for i in (1, 2):
+        with open(os.path.join(CLUSTER_DIR, f"app{i}.log"), errors="replace") as f:
+            gave_up += sum(1 for line in f if "transaction gave up" in line)
+    try:
+        with open(os.path.join(CLUSTER_DIR, "writers")) as f:
+            writers = f.read().strip()
+    except OSError:
+        writers = "one"
+
     figures = {
+        "writers": writers,
         "threads": THREADS,
         "load_seconds": round(t_load_end - t_begin, 1),
         "submissions_made": load.made,
@@ -336,12 +358,17 @@ def main():
         "stats_exact": stats_ok,
         "stats_tickets_counted": stats_received,
         "stats_check_seconds": round(stats_s, 1),
+        "galera_conflicts": galera,
+        "transactions_given_up": gave_up,
         "rounds": [{k: v for k, v in r.items() if k not in ("timers", "start", "end")} for r in rounds],
         "failures": failures,
     }
     with open(os.path.join(CLUSTER_DIR, "failover-figures.json"), "w") as f:
         json.dump(figures, f, indent=2, ensure_ascii=False)
     print(json.dumps(figures, indent=2, ensure_ascii=False))
+    print(f"writers: {writers}; Galera conflicts (cert failures / brute-force aborts): " + ", ".join(
+        f"{n} {c['wsrep_local_cert_failures']}/{c['wsrep_local_bf_aborts']}" if c else f"{n} ?"
+        for n, c in galera.items()) + f"; transactions given up after 4 attempts: {gave_up}")
     print(f"submissions made {load.made}, acknowledged {len(acked)}, found {figures['found']}, "
           f"duplicates {len(dupes)}; timers due {len(timers)}, fired {timers_fired}, fired twice {timers_twice}; "
           "statistics " + ("exact" if stats_ok else "NOT exact"))
