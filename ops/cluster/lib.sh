@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by ops/cluster/up, down and ctl: a 3-node MariaDB Galera cluster, two wenzheng servers and
 # HAProxy, all on loopback under $WZ_CLUSTER_DIR (default var/cluster/). Every process started here
 # writes a pid file there, and only those pids are ever signalled (other MariaDB and wenzheng
@@ -269,16 +270,16 @@ wzc_app_start() {
     wzc_db_export "$WZC_DIR/db.env"
     # spread: wenzheng I straight to node I+1 (1 -> node2, 2 -> node3), two nodes taking writes
     # at once, for seeing certification at work; node1, the one the failover test stops, has none
-    [ "$writers" = spread ] && export WZ_DB_PORT=$(wzc_sql_port $((i + 1)))
+    if [ "$writers" = spread ]; then WZ_DB_PORT=$(wzc_sql_port $((i + 1))); export WZ_DB_PORT; fi
     export WZ_PORT=$port WZ_DATA_DIR=$WZC_DIR/app WZ_DEMO=true WZ_THREADS=${WZ_CLUSTER_THREADS:-1}
     export WZ_DEBUG_ENDPOINTS=false WZ_SLA_POLL_MS=${WZ_CLUSTER_SLA_POLL_MS:-1000}
     export WZ_DB_AUTO_MIGRATE=false
-    cd "$WZ_ROOT"
+    cd "$WZ_ROOT" || exit 1
     exec setsid "$WZC_BIN" serve </dev/null >"$ready" 2>>"$WZC_DIR/app$i.log"
   ) &
   echo $! > "$WZC_DIR/app$i.pid"
-  local k
-  for k in $(seq 1 300); do
+  local _
+  for _ in $(seq 1 300); do
     grep -q '^ready:' "$ready" 2>/dev/null && { wz_log "wenzheng$i: $(head -1 "$ready")"; return 0; }
     wzc_app_running "$i" || break
     sleep 0.1
@@ -378,8 +379,8 @@ wzc_haproxy_start() {
   haproxy -c -q -f "$WZC_DIR/haproxy.cfg" >&2 || wz_die "haproxy: invalid configuration"
   # -D: daemon, writes the pid file itself
   haproxy -D -f "$WZC_DIR/haproxy.cfg" 2>>"$WZC_DIR/haproxy.log" || wz_die "haproxy did not start"
-  local k
-  for k in $(seq 1 50); do
+  local _
+  for _ in $(seq 1 50); do
     wzc_haproxy_running && { wz_log "haproxy: pid $(wzc_pid "$WZC_DIR/haproxy.pid")"; return 0; }
     sleep 0.1
   done
@@ -396,8 +397,8 @@ wzc_haproxy_stop() {
 
 # wzc_wait_sql_lb: waits until HAProxy's SQL frontend lets the migration user in.
 wzc_wait_sql_lb() {
-  local k
-  for k in $(seq 1 100); do
+  local _
+  for _ in $(seq 1 100); do
     mariadb -h127.0.0.1 -P"$WZC_LB_SQL_PORT" -u"$WZ_DB_MIGRATE_USER" -p"$WZ_DB_MIGRATE_PASSWORD" \
       --connect-timeout=2 -e 'SELECT 1' >/dev/null 2>&1 && return 0
     sleep 0.2
@@ -406,8 +407,8 @@ wzc_wait_sql_lb() {
 }
 
 wzc_wait_lb_ready() {
-  local k
-  for k in $(seq 1 100); do
+  local _
+  for _ in $(seq 1 100); do
     curl -fsS -o /dev/null "http://127.0.0.1:$WZC_LB_HTTP_PORT/readyz" 2>/dev/null && return 0
     sleep 0.2
   done
