@@ -12,6 +12,9 @@ WZ_PACKAGES_SERVER="build-essential cmake pkg-config git ca-certificates
 # chromium and fonts-noto-cjk: the browser tests (headless, with Chinese glyphs in their screenshots)
 WZ_PACKAGES_TEST="python3 python3-yaml python3-openpyxl clang libclang-rt-14-dev curl openssl chromium fonts-noto-cjk"
 WZ_PACKAGES_BENCH="wrk sysbench h2o linux-perf"
+# ...and what ops/cluster adds: Galera replication, HAProxy in front, mariadb-backup and socat for
+# state transfers (rsync SST cannot work when mariadbd runs as root: its rsync daemon drops to nobody).
+WZ_PACKAGES_CLUSTER="galera-4 haproxy mariadb-backup socat"
 
 wz_log() { printf '%s\n' "ops: $*" >&2; }
 wz_die() { printf '%s\n' "ops: error: $*" >&2; exit 1; }
