@@ -9,6 +9,7 @@
 #include "db/db_internal.h"
 #include "common/log.h"
 #include <errmsg.h>
+#include <sodium.h>
 #include <mysqld_error.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,12 @@ static void fail_from_mysql(wz_db_conn_t *c, MYSQL_STMT *stmt)
         finish(c, NULL, &err);
         return;
     }
+    if (e == ER_UNKNOWN_COM_ERROR) {
+        /* 1047: a Galera node outside the primary component refuses every statement before
+         * running it. The connection is worthless until it reconnects (through the load
+         * balancer, to a node that serves), so release does that instead of reusing it. */
+        c->broken = 1;
+    }
     fail(c, code, e, state, copy);
 }
 
@@ -262,7 +269,7 @@ static void begin_backoff(wz_db_conn_t *c)
     if (c->backoff_ms > BACKOFF_MAX_MS)
         c->backoff_ms = BACKOFF_MAX_MS;
     /* jitter keeps the loops' pools from reconnecting in lock-step */
-    uint64_t delay = c->backoff_ms / 2 + (uint64_t)(rand() % (int)(c->backoff_ms / 2 + 1));
+    uint64_t delay = c->backoff_ms / 2 + randombytes_uniform(c->backoff_ms / 2 + 1);
     uv_timer_start(&c->deadline_timer, on_deadline, delay, 0);
     wz_db__pool_conn_down(c->pool, c);
 }

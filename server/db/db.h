@@ -114,8 +114,20 @@ const wz_db_value_t *wz_db_cell(const wz_db_result_t *res, size_t row, size_t co
 long long wz_db_cell_int(const wz_db_result_t *res, size_t row, size_t col);
 /** A text cell and its length ("" and 0 for NULL or a number). */
 const char *wz_db_cell_text(const wz_db_result_t *res, size_t row, size_t col, size_t *len);
-/** True for errors that a retry of the whole transaction may cure (deadlock, lock wait, Galera). */
+/** True for errors that a retry of the whole transaction may cure: deadlock, lock wait, a
+ * Galera certification failure (1213), and a Galera node that refused the statement unrun (1047). */
 int wz_db_error_is_retryable(const wz_db_error_t *err);
+/** True when the retry must run on another connection: the node refused it (1047; the
+ * connection reconnects on release). */
+int wz_db_error_needs_new_conn(const wz_db_error_t *err);
+/** True when the connection was lost (the server rolled back whatever was open on it). */
+int wz_db_error_is_connection_lost(const wz_db_error_t *err);
+#define WZ_DB_RETRY_PAUSE_BASE_MS 5
+/** A random pause before retry number attempt+1 (attempt 1 = after the first try): up to
+ * 5 ms after the first, doubling per attempt, so writers that collided spread out. */
+unsigned wz_db_retry_pause_ms(int attempt);
+/** The loop the pool belongs to (for timers of its callers). */
+uv_loop_t *wz_db_pool_loop(wz_db_pool_t *pool);
 /** A short name for a WZ_DB_E* code. */
 const char *wz_db_strerror(int code);
 

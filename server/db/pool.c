@@ -3,6 +3,7 @@
  * connection is up or coming up, callers get EUNAVAIL at once instead of waiting for nothing. */
 #include "db/db_internal.h"
 #include "common/log.h"
+#include <sodium.h>
 #include <assert.h>
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -368,7 +369,32 @@ int wz_db_error_is_retryable(const wz_db_error_t *err)
     if (err == NULL || err->code != WZ_DB_ESQL)
         return 0;
     /* 1213 deadlock, 1205 lock wait timeout; Galera certification failures surface as 1213 */
-    return err->mysql_errno == ER_LOCK_DEADLOCK || err->mysql_errno == ER_LOCK_WAIT_TIMEOUT;
+    return err->mysql_errno == ER_LOCK_DEADLOCK || err->mysql_errno == ER_LOCK_WAIT_TIMEOUT ||
+           wz_db_error_needs_new_conn(err);
+}
+
+int wz_db_error_needs_new_conn(const wz_db_error_t *err)
+{
+    /* 1047: the node left the primary component (or is still joining) and refused the
+     * statement unrun; the connection that got it is reconnected on release (conn.c) */
+    return err != NULL && err->code == WZ_DB_ESQL && err->mysql_errno == ER_UNKNOWN_COM_ERROR;
+}
+
+int wz_db_error_is_connection_lost(const wz_db_error_t *err)
+{
+    return err != NULL && err->code == WZ_DB_EUNAVAIL;
+}
+
+unsigned wz_db_retry_pause_ms(int attempt)
+{
+    /* full jitter over a window that doubles per attempt: 1-5 ms, 1-10, 1-20 ... capped */
+    unsigned window = WZ_DB_RETRY_PAUSE_BASE_MS << (attempt > 1 ? (attempt - 1 > 6 ? 6 : attempt - 1) : 0);
+    return 1 + randombytes_uniform(window);
+}
+
+uv_loop_t *wz_db_pool_loop(wz_db_pool_t *pool)
+{
+    return pool->loop;
 }
 
 const char *wz_db_strerror(int code)

@@ -11,14 +11,23 @@ struct wz_db_txn {
     wz_db_txn_done_fn on_done;
     void *data;
     int attempt;
+    int committing; /* COMMIT was sent: a lost connection now leaves the outcome unknown */
     wz_db_error_t error;
+    uv_timer_t *pause; /* the jittered pause before the next attempt (closed asynchronously) */
 };
+
+static void on_pause_closed(uv_handle_t *h)
+{
+    free(h);
+}
 
 static void finish(wz_db_txn_t *txn, const wz_db_error_t *err)
 {
     if (txn->conn != NULL)
         wz_db_release(txn->conn); /* rolls back anything left open */
     txn->conn = NULL;
+    if (txn->pause != NULL)
+        uv_close((uv_handle_t *)txn->pause, on_pause_closed);
     txn->on_done(txn->data, err);
     free(txn);
 }
@@ -31,6 +40,35 @@ static void start_attempt(wz_db_txn_t *txn)
     wz_db_query(txn->conn, "START TRANSACTION", on_started, txn);
 }
 
+static void on_acquired(wz_db_conn_t *conn, int code, void *data);
+
+/* After the pause: the same connection (rolled back) or a new one (the old was given back). */
+static void on_pause_over(uv_timer_t *timer)
+{
+    wz_db_txn_t *txn = timer->data;
+    if (txn->conn != NULL) {
+        start_attempt(txn);
+        return;
+    }
+    int code = wz_db_acquire(txn->pool, on_acquired, txn);
+    if (code != WZ_DB_OK)
+        on_acquired(NULL, code, txn);
+}
+
+/* Writers that collided would collide again if they all retried at once: each waits a random
+ * part of a window that doubles per attempt (full jitter), so they spread out. */
+static void pause_then_retry(wz_db_txn_t *txn)
+{
+    if (txn->pause == NULL) {
+        txn->pause = malloc(sizeof(*txn->pause));
+        if (txn->pause == NULL)
+            abort();
+        uv_timer_init(wz_db_pool_loop(txn->pool), txn->pause);
+        txn->pause->data = txn;
+    }
+    uv_timer_start(txn->pause, on_pause_over, wz_db_retry_pause_ms(txn->attempt), 0);
+}
+
 static void on_rolled_back_for_retry(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err,
                                      void *data)
 {
@@ -41,19 +79,31 @@ static void on_rolled_back_for_retry(wz_db_conn_t *conn, const wz_db_result_t *r
         finish(txn, err);
         return;
     }
-    start_attempt(txn);
+    pause_then_retry(txn);
 }
 
-/* A retryable error ends this attempt; the next starts from the first step. */
+/* A retryable error ends this attempt; the next starts from the first step, after a pause.
+ * A deadlock or certification failure is rolled back and retried on the same connection. A
+ * statement the node refused unrun (Galera 1047), or a connection lost before COMMIT was sent
+ * (the server rolled the transaction back), is retried on another connection. A connection
+ * lost during COMMIT is not retried: whether it committed is unknown. */
 static int maybe_retry(wz_db_txn_t *txn, const wz_db_error_t *err)
 {
-    if (!wz_db_error_is_retryable(err))
+    int new_conn = wz_db_error_needs_new_conn(err) || (!txn->committing && wz_db_error_is_connection_lost(err));
+    if (!new_conn && !wz_db_error_is_retryable(err))
         return 0;
     if (txn->attempt >= WZ_DB_TXN_MAX_ATTEMPTS) {
         wz_warn("db: transaction gave up after %d attempts: %s", txn->attempt, err->message);
         return 0;
     }
     wz_debug("db: retrying transaction (attempt %d): %s", txn->attempt + 1, err->message);
+    txn->committing = 0;
+    if (new_conn) {
+        wz_db_release(txn->conn); /* broken: it reconnects */
+        txn->conn = NULL;
+        pause_then_retry(txn);
+        return 1;
+    }
     wz_db_query(txn->conn, "ROLLBACK", on_rolled_back_for_retry, txn);
     return 1;
 }
@@ -64,7 +114,8 @@ static void on_started(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_d
     (void)res;
     wz_db_txn_t *txn = data;
     if (err != NULL) {
-        finish(txn, err);
+        if (!maybe_retry(txn, err)) /* e.g. a Galera node that left refuses even this */
+            finish(txn, err);
         return;
     }
     txn->first(txn, NULL, NULL);
@@ -73,6 +124,7 @@ static void on_started(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_d
 static void on_acquired(wz_db_conn_t *conn, int code, void *data)
 {
     wz_db_txn_t *txn = data;
+    txn->conn = NULL;
     if (code != WZ_DB_OK) {
         wz_db_error_t err = {.code = code};
         snprintf(err.message, sizeof(err.message), "%s", wz_db_strerror(code));
@@ -132,6 +184,7 @@ static void on_commit(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db
 
 void wz_db_txn_commit(wz_db_txn_t *txn)
 {
+    txn->committing = 1;
     wz_db_query(txn->conn, "COMMIT", on_commit, txn);
 }
 

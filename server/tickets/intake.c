@@ -39,6 +39,7 @@ typedef struct {
     void *data;
     wz_db_pool_t *pool;
     int race_retries, write_retries;
+    uv_timer_t *pause; /* before a retried write (closed asynchronously) */
 
     /* what the read learns and the write stores; reset at every read */
     wz_sla_policy_t policy;
@@ -65,6 +66,11 @@ static char *dup_opt(const char *s)
     return d;
 }
 
+static void on_pause_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
 static void job_free(job_t *j)
 {
     char *strings[] = {j->type,          j->priority, j->channel,     j->title,    j->content, j->citizen_name,
@@ -72,6 +78,8 @@ static void job_free(job_t *j)
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
         free(strings[i]);
     sodium_memzero(j->key, sizeof(j->key));
+    if (j->pause != NULL)
+        uv_close((uv_handle_t *)j->pause, on_pause_closed);
     free(j);
 }
 
@@ -377,7 +385,26 @@ static char *json_text(json_t *doc)
     return s;
 }
 
-#define WRITE_RETRIES 3 /* deadlocks and Galera certification failures: the statement changed nothing */
+#define WRITE_RETRIES 3 /* deadlocks, Galera certification failures and refusals: the statement changed nothing */
+
+static void on_pause_over(uv_timer_t *timer)
+{
+    write_ticket(timer->data);
+}
+
+/* after a random pause (db.h), so writers that collided spread out, and a connection that a
+ * leaving Galera node refused has been replaced by one to a node that serves */
+static void write_later(job_t *j)
+{
+    if (j->pause == NULL) {
+        j->pause = malloc(sizeof(*j->pause));
+        if (j->pause == NULL)
+            abort();
+        uv_timer_init(wz_db_pool_loop(j->pool), j->pause);
+        j->pause->data = j;
+    }
+    uv_timer_start(j->pause, on_pause_over, wz_db_retry_pause_ms(j->write_retries), 0);
+}
 
 static void on_written(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
@@ -388,7 +415,7 @@ static void on_written(const wz_db_result_t *res, const wz_db_error_t *err, void
         if (err->code == WZ_DB_ESQL && err->mysql_errno == 1062 && j->race_retries++ == 0 && lookup(j) == WZ_DB_OK)
             return;
         if (wz_db_error_is_retryable(err) && j->write_retries++ < WRITE_RETRIES) {
-            write_ticket(j);
+            write_later(j);
             return;
         }
         finish(j, err);

@@ -1,6 +1,8 @@
 /* Transactions with retry against the real test MariaDB: a real deadlock between two
  * transactions resolves by retrying the victim from its first step; a non-retryable error
- * reaches the step, which rolls back; nothing of a failed transaction is left behind. */
+ * reaches the step, which rolls back; nothing of a failed transaction is left behind; a
+ * statement refused unrun (Galera's 1047, raised here with SIGNAL) and a connection killed
+ * before COMMIT are retried on another connection, once. */
 #include "db/txn.h"
 #include "../unit/check.h"
 #include "db_env.h"
@@ -166,6 +168,151 @@ static void test_error_rolls_back(void)
     CHECK_INT(st.in_use, 0);
 }
 
+/* ---- a statement refused unrun (a leaving Galera node answers 1047): retried elsewhere ---- */
+
+static long long conn_ids[4];
+
+static void step_refused_insert(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    CHECK(err == NULL);
+    wz_db_txn_commit(txn);
+}
+
+static void step_refused_conn(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    job_t *j = wz_db_txn_data(txn);
+    CHECK(err == NULL && res != NULL && res->nrows == 1);
+    j->attempts = wz_db_txn_attempt(txn);
+    conn_ids[j->attempts] = wz_db_cell_int(res, 0, 0);
+    if (j->attempts == 1) { /* what wsrep answers to everything on a node outside the primary component */
+        wz_db_txn_exec(txn, "SIGNAL SQLSTATE 'HY000' SET MYSQL_ERRNO = 1047, MESSAGE_TEXT = 'WSREP has not yet prepared node for application use'",
+                       NULL, 0, step_refused_insert);
+        return;
+    }
+    wz_db_value_t p[] = {WZ_DB_INT(20), WZ_DB_INT(1)};
+    wz_db_txn_exec(txn, "INSERT INTO t_txn (id, v) VALUES (?, ?)", p, 2, step_refused_insert);
+}
+
+static void step_refused_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    wz_db_txn_exec(txn, "SELECT CONNECTION_ID()", NULL, 0, step_refused_conn);
+}
+
+static void test_refused_statement_is_retried_on_another_connection(void)
+{
+    memset(jobs, 0, sizeof(jobs));
+    memset(conn_ids, 0, sizeof(conn_ids));
+    wz_db_pool_stats_t before, after;
+    wz_db_pool_get_stats(pool, &before);
+    CHECK_INT(wz_db_txn_begin(pool, step_refused_first, on_done, &jobs[0]), 0);
+    while (!jobs[0].done)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK(!jobs[0].failed);
+    CHECK_INT(jobs[0].attempts, 2);
+    CHECK(conn_ids[1] != 0 && conn_ids[2] != 0 && conn_ids[1] != conn_ids[2]);
+    run_sql("SELECT CAST(COUNT(*) AS SIGNED) FROM t_txn WHERE id = 20");
+    CHECK_INT(scalar, 1);
+    /* the refused connection is not handed out again: it reconnects */
+    while (wz_db_pool_alive(pool) < 3)
+        uv_run(&loop, UV_RUN_ONCE);
+    wz_db_pool_get_stats(pool, &after);
+    CHECK(after.reconnects > before.reconnects);
+    CHECK_INT(after.in_use, 0);
+}
+
+/* ---- a connection lost before COMMIT: the server rolled back; retried on another ---- */
+
+static wz_db_txn_t *killed_txn;
+
+static void step_lost_done(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    CHECK(err == NULL); /* only the retry gets here: the first attempt's connection is gone */
+    wz_db_txn_commit(txn);
+}
+
+static void step_lost_update(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    CHECK(err == NULL);
+    wz_db_value_t id = WZ_DB_INT(30);
+    wz_db_txn_exec(txn, "UPDATE t_txn SET v = v + 1 WHERE id = ?", &id, 1, step_lost_done);
+}
+
+static void on_killed(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)res;
+    (void)data;
+    CHECK(err == NULL);
+    /* the next statement of the first attempt meets a dead connection */
+    wz_db_value_t id = WZ_DB_INT(30);
+    wz_db_txn_exec(killed_txn, "UPDATE t_txn SET v = v + 1 WHERE id = ?", &id, 1, step_lost_done);
+}
+
+static void step_lost_conn(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    job_t *j = wz_db_txn_data(txn);
+    CHECK(err == NULL && res != NULL && res->nrows == 1);
+    j->attempts = wz_db_txn_attempt(txn);
+    conn_ids[j->attempts] = wz_db_cell_int(res, 0, 0);
+    if (j->attempts == 1) {
+        killed_txn = txn;
+        wz_db_value_t id = WZ_DB_INT(conn_ids[1]);
+        CHECK_INT(wz_db_run(pool, "KILL CONNECTION ?", &id, 1, on_killed, NULL), 0);
+        return;
+    }
+    step_lost_update(txn, NULL, NULL);
+}
+
+static void step_lost_inserted(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    CHECK(err == NULL); /* a 1062 here would mean the first attempt's insert survived */
+    wz_db_txn_exec(txn, "SELECT CONNECTION_ID()", NULL, 0, step_lost_conn);
+}
+
+static void step_lost_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    wz_db_value_t p[] = {WZ_DB_INT(30), WZ_DB_INT(0)};
+    wz_db_txn_exec(txn, "INSERT INTO t_txn (id, v) VALUES (?, ?)", p, 2, step_lost_inserted);
+}
+
+static void test_connection_lost_before_commit_is_retried(void)
+{
+    memset(jobs, 0, sizeof(jobs));
+    memset(conn_ids, 0, sizeof(conn_ids));
+    CHECK_INT(wz_db_txn_begin(pool, step_lost_first, on_done, &jobs[0]), 0);
+    while (!jobs[0].done)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK(!jobs[0].failed);
+    if (jobs[0].failed)
+        fprintf(stderr, "%s\n", jobs[0].err.message);
+    CHECK_INT(jobs[0].attempts, 2);
+    CHECK(conn_ids[1] != conn_ids[2]);
+    run_sql("SELECT CAST(v AS SIGNED) FROM t_txn WHERE id = 30");
+    CHECK_INT(scalar, 1); /* once: the first attempt's insert went with its connection */
+}
+
+static void test_retry_pause_is_jittered_and_grows(void)
+{
+    unsigned lo[4] = {~0u, ~0u, ~0u, ~0u}, hi[4] = {0};
+    for (int attempt = 1; attempt <= 3; attempt++)
+        for (int i = 0; i < 2000; i++) {
+            unsigned ms = wz_db_retry_pause_ms(attempt);
+            lo[attempt] = ms < lo[attempt] ? ms : lo[attempt];
+            hi[attempt] = ms > hi[attempt] ? ms : hi[attempt];
+        }
+    CHECK(lo[1] >= 1 && hi[1] <= WZ_DB_RETRY_PAUSE_BASE_MS);
+    CHECK(hi[2] <= 2 * WZ_DB_RETRY_PAUSE_BASE_MS && hi[2] > WZ_DB_RETRY_PAUSE_BASE_MS);
+    CHECK(hi[3] <= 4 * WZ_DB_RETRY_PAUSE_BASE_MS && hi[3] > 2 * WZ_DB_RETRY_PAUSE_BASE_MS);
+    CHECK(lo[3] < 2 * WZ_DB_RETRY_PAUSE_BASE_MS); /* spread over the window, not fixed */
+}
+
 static void on_closed(void *data)
 {
     (void)data;
@@ -181,6 +328,9 @@ int main(void)
     pool = wz_db_pool_create(&loop, &o);
     RUN(test_deadlock_is_retried);
     RUN(test_error_rolls_back);
+    RUN(test_refused_statement_is_retried_on_another_connection);
+    RUN(test_connection_lost_before_commit_is_retried);
+    RUN(test_retry_pause_is_jittered_and_grows);
     wz_db_pool_close(pool, on_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     wz_db_pool_free(pool);
