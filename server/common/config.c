@@ -69,6 +69,8 @@ static const key_t_ keys[] = {
     LONG(http.upload_limit, "10485760", 1024, 1L << 30, "largest upload body in bytes"),
     INT(http.shutdown_timeout_ms, "10000", 0, 600000, "how long in-flight requests may finish on stop"),
     INT(http.request_timeout_ms, "30000", 1000, 600000, "HTTP/1 request read timeout"),
+    STR(http.trusted_proxies, "", 0,
+        "comma-separated addresses/CIDRs of reverse proxies whose X-Forwarded-For names the client (empty: none)"),
     STR(http.cors_origins, "", 0,
         "comma-separated origins (scheme://host[:port]) whose pages may call the API from a browser (empty: none)"),
     STR(metrics.allow, "127.0.0.0/8,::1", 0, "comma-separated addresses/CIDRs allowed to read /metrics"),

@@ -32,6 +32,7 @@ typedef struct wz_config {
         long body_limit, upload_limit;
         int shutdown_timeout_ms, request_timeout_ms;
         char *cors_origins;
+        char *trusted_proxies;
     } http;
     struct {
         char *allow;

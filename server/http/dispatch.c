@@ -178,16 +178,16 @@ static int on_req(h2o_handler_t *self, h2o_req_t *req)
     ctx->route = route;
     ctx->params = params;
     snprintf(ctx->request_id, sizeof(ctx->request_id), "%.*s", (int)request_id.len, request_id.base);
-    wz_req_peer(req, ctx->client_ip, sizeof(ctx->client_ip), NULL);
+    struct sockaddr_storage client;
+    wz_req_client(server, req, ctx->client_ip, sizeof(ctx->client_ip), &client);
     wz_ctx_t **guard = h2o_mem_alloc_shared(&req->pool, sizeof(*guard), guard_dispose);
     *guard = ctx;
     worker->inflight++;
 
     if (route->flags & WZ_ROUTE_LOCAL_ONLY) {
-        struct sockaddr_storage ss;
-        char peer[64];
-        wz_req_peer(req, peer, sizeof(peer), &ss);
-        if (!wz_server_peer_allowed(server, &ss)) {
+        /* the client, not the proxy: behind a trusted proxy on loopback, every client's peer
+         * address would be 127.0.0.1 */
+        if (!wz_server_peer_allowed(server, &client)) {
             wz_send_error(ctx, WZ_ERR_FORBIDDEN, "this endpoint is not served to your address", NULL);
             return 0;
         }

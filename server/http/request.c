@@ -1,4 +1,5 @@
 #include "http/server.h"
+#include "http/forwarded.h"
 #include "common/query.h"
 #include "common/timefmt.h"
 #include <time.h>
@@ -34,10 +35,32 @@ void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_stora
     socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)ss);
     if (n == 0)
         return;
-    if (ss->ss_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)outlen);
-    else if (ss->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)ss)->sin6_addr, out, (socklen_t)outlen);
+    wz_addr_text(ss, out, outlen);
+}
+
+#define FORWARDED_VALUES_MAX 8 /* X-Forwarded-For headers read (the nearest ones) */
+
+void wz_req_client(const wz_server_t *server, h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss)
+{
+    struct sockaddr_storage peer, local;
+    if (ss == NULL)
+        ss = &local;
+    wz_req_peer(req, out, outlen, &peer);
+    *ss = peer;
+    if (server->ntrusted_proxies == 0)
+        return;
+    wz_forwarded_value_t values[FORWARDED_VALUES_MAX];
+    size_t n = 0;
+    for (ssize_t i = -1; (i = h2o_find_header(&req->headers, H2O_TOKEN_X_FORWARDED_FOR, i)) >= 0;) {
+        /* keep the last FORWARDED_VALUES_MAX: the walk starts from the nearest hop */
+        if (n == FORWARDED_VALUES_MAX) {
+            memmove(values, values + 1, sizeof(values[0]) * (FORWARDED_VALUES_MAX - 1));
+            n--;
+        }
+        values[n++] = (wz_forwarded_value_t){req->headers.entries[i].value.base, req->headers.entries[i].value.len};
+    }
+    if (wz_forwarded_client(server->trusted_proxies, server->ntrusted_proxies, &peer, values, n, ss))
+        wz_addr_text(ss, out, outlen);
 }
 
 int wz_cidr_parse_list(const char *text, wz_cidr_t *out, size_t max, size_t *count)

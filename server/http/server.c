@@ -70,6 +70,12 @@ int wz_server_init(wz_server_t *server, const wz_config_t *cfg, char *err, size_
         snprintf(err, errlen, "metrics.allow: cannot parse '%s'", cfg->metrics.allow);
         return -1;
     }
+    if (wz_cidr_parse_list(cfg->http.trusted_proxies, server->trusted_proxies,
+                           sizeof(server->trusted_proxies) / sizeof(server->trusted_proxies[0]),
+                           &server->ntrusted_proxies) != 0) {
+        snprintf(err, errlen, "http.trusted_proxies: cannot parse '%s'", cfg->http.trusted_proxies);
+        return -1;
+    }
     if (cfg->secret_key != NULL && strlen(cfg->secret_key) == 64)
         wz_seal_key_from_hex(cfg->secret_key, server->seal_key);
     wz_routes_register(server);

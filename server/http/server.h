@@ -85,6 +85,8 @@ struct wz_server {
     char id_prefix[12];
     wz_cidr_t metrics_allow[16];
     size_t nmetrics_allow;
+    wz_cidr_t trusted_proxies[16]; /* http.trusted_proxies: whose X-Forwarded-For is believed */
+    size_t ntrusted_proxies;
     wz_sla_counters_t sla_counters;
     wz_outbox_counters_t outbox_counters;
     wz_calendar_store_t calendar; /* loaded at start-up; replaced when an admin changes it */
@@ -135,6 +137,9 @@ void wz_routes_register(wz_server_t *server);
 int wz_req_query(wz_ctx_t *ctx, const char *name, char *out, size_t outlen);
 /** The caller's address as text ("" if unknown). */
 void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss);
+/** The client: the TCP peer, or the address a trusted proxy's X-Forwarded-For names
+ * (http/forwarded.h). Text into out (as wz_req_peer); the address into *ss if not NULL. */
+void wz_req_client(const wz_server_t *server, h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss);
 /** A header's value, or a zero-length iovec. */
 h2o_iovec_t wz_req_header(h2o_req_t *req, const h2o_token_t *token);
 /** Whether an address is on the /metrics allow-list. */
