@@ -273,7 +273,7 @@ wzc_app_start() {
     if [ "$writers" = spread ]; then WZ_DB_PORT=$(wzc_sql_port $((i + 1))); export WZ_DB_PORT; fi
     export WZ_PORT=$port WZ_DATA_DIR=$WZC_DIR/app WZ_DEMO=true WZ_THREADS=${WZ_CLUSTER_THREADS:-1}
     export WZ_DEBUG_ENDPOINTS=false WZ_SLA_POLL_MS=${WZ_CLUSTER_SLA_POLL_MS:-1000}
-    export WZ_DB_AUTO_MIGRATE=false
+    export WZ_DB_AUTO_MIGRATE=false WZ_HTTP_TRUSTED_PROXIES=127.0.0.1
     cd "$WZ_ROOT" || exit 1
     exec setsid "$WZC_BIN" serve </dev/null >"$ready" 2>>"$WZC_DIR/app$i.log"
   ) &
@@ -331,6 +331,9 @@ frontend http
     mode http
     bind 127.0.0.1:$WZC_LB_HTTP_PORT
     timeout client 60s
+    # the client's address for wenzheng's per-address limits and audit log; wenzheng believes
+    # the header only because its http.trusted_proxies names this proxy's address
+    option forwardfor
     default_backend wenzheng
 
 backend wenzheng

@@ -253,5 +253,49 @@ class MetricsAllowList(ServerTestCase):
         self.assertEqual(status, 200)
 
 
+class ForwardedFor(ServerTestCase):
+    """Behind a trusted reverse proxy (here: the test itself on 127.0.0.1) the client is the
+    address X-Forwarded-For names, for the per-address limits, the audit log and /metrics."""
+    server_env = {"WZ_HTTP_TRUSTED_PROXIES": "127.0.0.1", "WZ_PUBLIC_BOARD_CACHE_S": "0",
+                  "WZ_PUBLIC_BOARD_RATE_PER_MIN": "5"}
+
+    def board(self, xff):
+        return self.server.request("GET", "/api/v1/public/replies", None, {"X-Forwarded-For": xff})[0]
+
+    def test_board_limit_is_per_client_not_per_proxy(self):
+        self.assertEqual([self.board("203.0.113.7") for _ in range(5)], [200] * 5)
+        self.assertEqual(self.board("203.0.113.7"), 429)
+        self.assertEqual(self.board("203.0.113.8"), 200, "another client behind the same proxy")
+        # the proxy's own hop is skipped; what a client wrote to the left of it counts as its own
+        self.assertEqual(self.board("10.0.0.1, 203.0.113.7, 127.0.0.1"), 429)
+
+    def test_audit_records_the_client(self):
+        status, _, _ = self.server.json("POST", "/api/v1/auth/login", {"username": "admin", "password": "wrong-one"},
+                                        {"X-Forwarded-For": "198.51.100.23"})
+        self.assertEqual(status, 401)
+        rows = self.db.query("SELECT client_ip FROM audit_log WHERE action = 'auth.login_failed'").split()
+        self.assertEqual(rows, ["198.51.100.23"])
+
+    def test_metrics_allow_list_sees_the_client(self):
+        status, _, _ = self.server.request("GET", "/metrics")
+        self.assertEqual(status, 200)
+        status, _, body = self.server.json("GET", "/metrics", None, {"X-Forwarded-For": "203.0.113.50"})
+        self.assertError(status, body, 403, "forbidden")
+        status, _, _ = self.server.request("GET", "/metrics", None, {"X-Forwarded-For": "127.0.0.1, ::1"})
+        self.assertEqual(status, 200)
+
+
+class ForwardedForIgnored(ServerTestCase):
+    """Without trusted proxies anyone could write the header: it changes nothing."""
+    server_env = {"WZ_PUBLIC_BOARD_CACHE_S": "0", "WZ_PUBLIC_BOARD_RATE_PER_MIN": "3"}
+
+    def test_header_does_not_escape_the_limit(self):
+        statuses = [self.server.request("GET", "/api/v1/public/replies", None,
+                                        {"X-Forwarded-For": f"203.0.113.{i}"})[0] for i in range(4)]
+        self.assertEqual(statuses, [200, 200, 200, 429])
+        status, _, _ = self.server.request("GET", "/metrics", None, {"X-Forwarded-For": "203.0.113.50"})
+        self.assertEqual(status, 200, "the peer (loopback) is what counts")
+
+
 if __name__ == "__main__":
     unittest.main()
