@@ -73,9 +73,11 @@ scenario_intake() {
 
 Ratio **$ratio** (target >= 0.5). Every citizen token belongs to one of 64 citizens; every
 request carries a new \`Idempotency-Key\`, so every 201 is a new ticket committed before the
-answer (\`innodb_flush_log_at_trx_commit=1\`, \`sync_binlog=1\`). The intake transaction is
-about a dozen statements (deduplication, SLA policy, routing, the day's ticket counter, the
-ticket, its first message, two events, SLA timers, the outbox row); the raw reference is one.
+answer (\`innodb_flush_log_at_trx_commit=1\`, \`sync_binlog=1\`). An intake is two statements: one
+read (an earlier ticket of the same key, the SLA policy, what routing needs) and one
+\`SELECT wz_intake_write(...)\`, which writes about nine rows in one autocommit transaction (the
+ticket, its first message, two events, SLA timers, the outbox row, the statistics facts), plus
+a short transaction for a block of 20 ticket numbers now and then; the raw reference is one row.
 During the measured run InnoDB counted $lock_waits row lock waits, $lock_ms ms spent in them in all
 (\`Innodb_row_lock_waits\`, \`Innodb_row_lock_time\`).
 The half-rate latency is closed-loop (wrk has no constant-rate mode and Debian ships no wrk2): it
