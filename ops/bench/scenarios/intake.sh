@@ -76,7 +76,7 @@ request carries a new \`Idempotency-Key\`, so every 201 is a new ticket committe
 answer (\`innodb_flush_log_at_trx_commit=1\`, \`sync_binlog=1\`). An intake is two statements: one
 read (an earlier ticket of the same key, the SLA policy, what routing needs) and one
 \`SELECT wz_intake_write(...)\`, which writes about nine rows in one autocommit transaction (the
-ticket, its first message, two events, SLA timers, the outbox row, the statistics facts), plus
+ticket, its first message, two events, SLA timers, the outbox row; triggers keep the statistics), plus
 a short transaction for a block of 20 ticket numbers now and then; the raw reference is one row.
 During the measured run InnoDB counted $lock_waits row lock waits, $lock_ms ms spent in them in all
 (\`Innodb_row_lock_waits\`, \`Innodb_row_lock_time\`).
