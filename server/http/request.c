@@ -42,9 +42,7 @@ void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_stora
 
 void wz_req_client(const wz_server_t *server, h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss)
 {
-    struct sockaddr_storage peer, local;
-    if (ss == NULL)
-        ss = &local;
+    struct sockaddr_storage peer;
     wz_req_peer(req, out, outlen, &peer);
     *ss = peer;
     if (server->ntrusted_proxies == 0)

@@ -138,7 +138,7 @@ int wz_req_query(wz_ctx_t *ctx, const char *name, char *out, size_t outlen);
 /** The caller's address as text ("" if unknown). */
 void wz_req_peer(h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss);
 /** The client: the TCP peer, or the address a trusted proxy's X-Forwarded-For names
- * (http/forwarded.h). Text into out (as wz_req_peer); the address into *ss if not NULL. */
+ * (http/forwarded.h). Text into out (as wz_req_peer), the address into *ss. */
 void wz_req_client(const wz_server_t *server, h2o_req_t *req, char *out, size_t outlen, struct sockaddr_storage *ss);
 /** A header's value, or a zero-length iovec. */
 h2o_iovec_t wz_req_header(h2o_req_t *req, const h2o_token_t *token);
