@@ -12,6 +12,7 @@ struct wz_db_txn {
     void *data;
     int attempt;
     int committing; /* COMMIT was sent: a lost connection now leaves the outcome unknown */
+    int read_committed; /* each attempt first sets the next transaction's isolation level */
     wz_db_error_t error;
     uv_timer_t *pause; /* the jittered pause before the next attempt (closed asynchronously) */
 };
@@ -34,10 +35,25 @@ static void finish(wz_db_txn_t *txn, const wz_db_error_t *err)
 
 static void on_started(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data);
 
+/* SET TRANSACTION (without SESSION) applies to the next transaction only, so the connection
+ * goes back to the pool at the server's default level. */
+static void on_isolation_set(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)res;
+    if (err != NULL) {
+        on_started(conn, NULL, err, data);
+        return;
+    }
+    wz_db_query(conn, "START TRANSACTION", on_started, data);
+}
+
 static void start_attempt(wz_db_txn_t *txn)
 {
     txn->attempt++;
-    wz_db_query(txn->conn, "START TRANSACTION", on_started, txn);
+    if (txn->read_committed)
+        wz_db_query(txn->conn, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED", on_isolation_set, txn);
+    else
+        wz_db_query(txn->conn, "START TRANSACTION", on_started, txn);
 }
 
 static void on_acquired(wz_db_conn_t *conn, int code, void *data);
@@ -135,12 +151,14 @@ static void on_acquired(wz_db_conn_t *conn, int code, void *data)
     start_attempt(txn);
 }
 
-int wz_db_txn_begin(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done, void *data)
+static int begin(wz_db_pool_t *pool, int read_committed, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done,
+                 void *data)
 {
     wz_db_txn_t *txn = calloc(1, sizeof(*txn));
     if (txn == NULL)
         abort();
     txn->pool = pool;
+    txn->read_committed = read_committed;
     txn->first = first;
     txn->on_done = on_done;
     txn->data = data;
@@ -148,6 +166,17 @@ int wz_db_txn_begin(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_
     if (ret != WZ_DB_OK)
         free(txn);
     return ret;
+}
+
+int wz_db_txn_begin(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done, void *data)
+{
+    return begin(pool, 0, first, on_done, data);
+}
+
+int wz_db_txn_begin_read_committed(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done,
+                                   void *data)
+{
+    return begin(pool, 1, first, on_done, data);
 }
 
 static void on_exec(wz_db_conn_t *conn, const wz_db_result_t *res, const wz_db_error_t *err, void *data)

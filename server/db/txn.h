@@ -22,6 +22,13 @@ typedef void (*wz_db_txn_done_fn)(void *data, const wz_db_error_t *err);
 /** Starts a transaction on the pool. Returns 0, or a WZ_DB_E* code (and calls nothing) when no
  * connection can be had at once (queue full, database down). */
 int wz_db_txn_begin(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done, void *data);
+/** The same at READ COMMITTED, for background jobs that claim rows with
+ * `... ORDER BY ... LIMIT n FOR UPDATE SKIP LOCKED`. At the default REPEATABLE READ such a scan
+ * also locks the gaps it passed and, when it reaches the end of the index, the gap after the last
+ * row: every insert past it (each intake's stats mark, its timers) then waits until the job
+ * commits, however long its batch takes. READ COMMITTED locks only the rows claimed. */
+int wz_db_txn_begin_read_committed(wz_db_pool_t *pool, wz_db_txn_step_fn first, wz_db_txn_done_fn on_done,
+                                   void *data);
 /** Runs a statement in the transaction; next gets its result. */
 void wz_db_txn_exec(wz_db_txn_t *txn, const char *sql, const wz_db_value_t *params, size_t nparams,
                     wz_db_txn_step_fn next);

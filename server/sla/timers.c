@@ -340,7 +340,7 @@ static void on_tick(uv_timer_t *timer)
         return;
     t->running = 1;
     t->claimed = 0;
-    int ret = wz_db_txn_begin(t->pool, step_claim, on_batch_done, t);
+    int ret = wz_db_txn_begin_read_committed(t->pool, step_claim, on_batch_done, t);
     if (ret != WZ_DB_OK) { /* database down or busy: try again later */
         t->running = 0;
         schedule(t, t->opts.poll_ms);

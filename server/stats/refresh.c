@@ -446,7 +446,7 @@ static void on_tick(uv_timer_t *timer)
         return;
     r->running = 1;
     r->cal = wz_calendar_acquire(r->opts.calendar);
-    if (wz_db_txn_begin(r->pool, step_first, on_batch, r) != WZ_DB_OK) {
+    if (wz_db_txn_begin_read_committed(r->pool, step_first, on_batch, r) != WZ_DB_OK) {
         wz_calendar_release(r->cal);
         r->cal = NULL;
         r->running = 0;

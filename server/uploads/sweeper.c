@@ -139,7 +139,7 @@ static void tick(wz_periodic_t *p, void *data)
         finish(s);
         return;
     }
-    if (wz_db_txn_begin(s->pool, first, on_done, s) != WZ_DB_OK)
+    if (wz_db_txn_begin_read_committed(s->pool, first, on_done, s) != WZ_DB_OK)
         finish(s); /* database away or busy: the next tick */
 }
 

@@ -2,7 +2,8 @@
  * transactions resolves by retrying the victim from its first step; a non-retryable error
  * reaches the step, which rolls back; nothing of a failed transaction is left behind; a
  * statement refused unrun (Galera's 1047, raised here with SIGNAL) and a connection killed
- * before COMMIT are retried on another connection, once. */
+ * before COMMIT are retried on another connection, once; a claim at READ COMMITTED does not
+ * lock the gap past its last row. */
 #include "db/txn.h"
 #include "../unit/check.h"
 #include "db_env.h"
@@ -313,6 +314,76 @@ static void test_retry_pause_is_jittered_and_grows(void)
     CHECK(lo[3] < 2 * WZ_DB_RETRY_PAUSE_BASE_MS); /* spread over the window, not fixed */
 }
 
+/* ---- a job's claim at READ COMMITTED leaves inserts past its last row free ---- */
+
+static wz_db_error_t claim_insert_err;
+static int claim_insert_failed;
+
+/* the insert is answered (or timed out): only now does the claiming transaction commit */
+static void on_claim_insert(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    (void)res;
+    claim_insert_failed = err != NULL;
+    if (err != NULL)
+        claim_insert_err = *err;
+    wz_db_txn_commit(data);
+}
+
+/* With the claim's locks held, another connection marks a new row past the end of the index
+ * (what an intake's trigger does to stats_dirty), waiting at most one second for a lock. */
+static void step_claimed(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    job_t *j = wz_db_txn_data(txn);
+    CHECK(err == NULL && res != NULL);
+    j->first_row = res != NULL ? (long long)res->nrows : -1;
+    claim_insert_failed = 0;
+    wz_db_value_t id = WZ_DB_INT(j->second_row);
+    CHECK_INT(wz_db_run(pool,
+                        "SET STATEMENT innodb_lock_wait_timeout = 1 FOR "
+                        "INSERT INTO t_claim (id) VALUES (?) ON DUPLICATE KEY UPDATE n = n + 1",
+                        &id, 1, on_claim_insert, txn),
+              0);
+}
+
+static void step_claim_first(wz_db_txn_t *txn, const wz_db_result_t *res, const wz_db_error_t *err)
+{
+    (void)res;
+    (void)err;
+    wz_db_txn_exec(txn, "SELECT id FROM t_claim ORDER BY id LIMIT 10 FOR UPDATE SKIP LOCKED", NULL, 0,
+                   step_claimed);
+}
+
+static void claim_then_insert(int read_committed, long long new_id)
+{
+    memset(jobs, 0, sizeof(jobs));
+    jobs[0].second_row = new_id;
+    int ret = read_committed ? wz_db_txn_begin_read_committed(pool, step_claim_first, on_done, &jobs[0])
+                             : wz_db_txn_begin(pool, step_claim_first, on_done, &jobs[0]);
+    CHECK_INT(ret, 0);
+    while (!jobs[0].done)
+        uv_run(&loop, UV_RUN_ONCE);
+    CHECK(!jobs[0].failed);
+    CHECK_INT(jobs[0].first_row, 3); /* all three rows claimed: the scan reached the end */
+}
+
+static void test_read_committed_claim_leaves_inserts_free(void)
+{
+    run_sql("DROP TABLE IF EXISTS t_claim");
+    run_sql("CREATE TABLE t_claim (id BIGINT PRIMARY KEY, n INT NOT NULL DEFAULT 0) ENGINE=InnoDB");
+    run_sql("INSERT INTO t_claim (id) VALUES (1), (2), (3)");
+    /* the default level locks the gap after the last row: the insert times out (1205) */
+    claim_then_insert(0, 100);
+    CHECK(claim_insert_failed);
+    CHECK_INT(claim_insert_err.mysql_errno, 1205);
+    claim_then_insert(1, 101);
+    CHECK(!claim_insert_failed);
+    run_sql("SELECT CAST(COUNT(*) AS SIGNED) FROM t_claim WHERE id = 101");
+    CHECK_INT(scalar, 1);
+    /* the level was for that transaction only: the connections are back at the default */
+    run_sql("SELECT CAST(@@SESSION.tx_isolation = 'REPEATABLE-READ' AS SIGNED)");
+    CHECK_INT(scalar, 1);
+}
+
 static void on_closed(void *data)
 {
     (void)data;
@@ -331,6 +402,7 @@ int main(void)
     RUN(test_refused_statement_is_retried_on_another_connection);
     RUN(test_connection_lost_before_commit_is_retried);
     RUN(test_retry_pause_is_jittered_and_grows);
+    RUN(test_read_committed_claim_leaves_inserts_free);
     wz_db_pool_close(pool, on_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     wz_db_pool_free(pool);
