@@ -24,7 +24,7 @@
 #define MAX_CATEGORY_DEPTH 16
 #define PHONE_MAX 64
 
-typedef struct {
+typedef struct job_s {
     /* the request, copied */
     char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id, *idem_key,
         *location;
@@ -48,12 +48,17 @@ typedef struct {
     wz_sla_dispatch_t disp;
     long long seq; /* the day's sequence number this ticket takes (from the loop's block) */
     char day[11];
+    struct job_s *next_waiting; /* in the loop's queue for a number while a block is fetched */
 } job_t;
 
-/* the current block of this event loop's thread (each loop runs on its own thread) */
+/* the current block of this event loop's thread (each loop runs on its own thread). One fetch
+ * at a time: intakes that find the block used up while one is on its way wait for it, instead
+ * of each fetching (and committing) a block of its own and throwing the others' away. */
 static _Thread_local struct {
     char day[11];
     long long next, end; /* next <= end: numbers left */
+    int fetching;
+    job_t *waiting, **waiting_tail;
 } block;
 
 static char *dup_opt(const char *s)
@@ -557,12 +562,55 @@ static int begin(job_t *j)
     return ret;
 }
 
+static int fetch_block(job_t *j);
+
+/* A number for each waiting intake, in order, while the block lasts; the first that finds it
+ * used up (or of another day) fetches the next and the rest go on waiting. */
+static void serve_waiting(void)
+{
+    while (block.waiting != NULL && !block.fetching) {
+        job_t *j = block.waiting;
+        if (strcmp(block.day, j->day) != 0 || block.next > block.end) {
+            block.waiting = j->next_waiting;
+            if (block.waiting == NULL)
+                block.waiting_tail = &block.waiting;
+            int ret = fetch_block(j);
+            if (ret != WZ_DB_OK) {
+                wz_db_error_t e = {.code = ret};
+                snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
+                j->cb(j->data, NULL, &e);
+                job_free(j);
+            }
+            continue;
+        }
+        block.waiting = j->next_waiting;
+        if (block.waiting == NULL)
+            block.waiting_tail = &block.waiting;
+        j->seq = block.next++;
+        int ret = lookup(j);
+        if (ret != WZ_DB_OK) {
+            wz_db_error_t e = {.code = ret};
+            snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
+            j->cb(j->data, NULL, &e);
+            job_free(j);
+        }
+    }
+}
+
 static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     job_t *j = data;
-    if (err != NULL) {
+    block.fetching = 0;
+    if (err != NULL) { /* the database is away: everyone waiting hears it now */
         j->cb(j->data, NULL, err);
         job_free(j);
+        while (block.waiting != NULL) {
+            job_t *w = block.waiting;
+            block.waiting = w->next_waiting;
+            w->cb(w->data, NULL, err);
+            job_free(w);
+        }
+        block.waiting_tail = &block.waiting;
         return;
     }
     /* a new day's row holds the first block; otherwise LAST_INSERT_ID is the block's end */
@@ -574,9 +622,24 @@ static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *
     int ret = lookup(j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
+        snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
         j->cb(j->data, NULL, &e);
         job_free(j);
     }
+    serve_waiting();
+}
+
+/* a new block: its own short transaction, committed before any number of it is used */
+static int fetch_block(job_t *j)
+{
+    wz_db_value_t p[] = {WZ_DB_TEXT(j->day), WZ_DB_INT(NUMBER_BLOCK), WZ_DB_INT(NUMBER_BLOCK)};
+    int ret = wz_db_run(j->pool,
+                        "INSERT INTO ticket_counters (day, seq) VALUES (?, ?) "
+                        "ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + ?)",
+                        p, 3, on_block, j);
+    if (ret == WZ_DB_OK)
+        block.fetching = 1;
+    return ret;
 }
 
 int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t seal_key[32],
@@ -611,16 +674,18 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->data = data;
     j->pool = pool;
     wz_cal_format_date(wz_cal_local_day(cal, now), j->day);
+    if (block.waiting_tail == NULL)
+        block.waiting_tail = &block.waiting;
+    if (block.fetching) { /* a block is on its way: wait for a number of it */
+        *block.waiting_tail = j;
+        block.waiting_tail = &j->next_waiting;
+        return WZ_DB_OK;
+    }
     if (strcmp(block.day, j->day) == 0 && block.next <= block.end) {
         j->seq = block.next++;
         return begin(j);
     }
-    /* a new block: its own short transaction, committed before any number of it is used */
-    wz_db_value_t p[] = {WZ_DB_TEXT(j->day), WZ_DB_INT(NUMBER_BLOCK), WZ_DB_INT(NUMBER_BLOCK)};
-    int ret = wz_db_run(pool,
-                        "INSERT INTO ticket_counters (day, seq) VALUES (?, ?) "
-                        "ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + ?)",
-                        p, 3, on_block, j);
+    int ret = fetch_block(j);
     if (ret != WZ_DB_OK)
         job_free(j);
     return ret;

@@ -1,6 +1,7 @@
 /* Intake against the real test MariaDB, migrated and seeded with the demo city: routing,
  * deadlines, events, timers, the acknowledgement, sealing the phone, and deduplication
- * (sequential retries and two concurrent deliveries of one message). */
+ * (sequential retries and two concurrent deliveries of one message), and numbers for a burst of
+ * concurrent intakes from one fetched block, not one block each. */
 #include "common/seal.h"
 #include "db/migrate.h"
 #include "demo/demo.h"
@@ -18,7 +19,7 @@ static wz_calendar_t cal;
 static uint8_t key[WZ_SEAL_KEY_BYTES];
 static char run_id[17];
 
-#define MAX_CALLS 4
+#define MAX_CALLS 64
 static int calls;
 static wz_intake_result_t results[MAX_CALLS];
 static int failed[MAX_CALLS];
@@ -194,6 +195,45 @@ static void test_concurrent_twins(void)
     CHECK_INT(scalar(sql, 0), 1);
 }
 
+static void test_burst_shares_number_blocks(void)
+{
+    /* more intakes at once than a block holds: those that find the block used up while the next
+     * is on its way wait for it. Each fetched block is 20 numbers aligned on 20, so the numbers
+     * of a burst of 45 span at most four blocks (what the loop had left, then three); when
+     * each intake fetched its own, most came from a block of their own. */
+    enum { N = 45 };
+    wz_intake_request_t req[N];
+    char idem[N][48];
+    memset(results, 0, sizeof(results));
+    memset(failed, 0, sizeof(failed));
+    calls = 0;
+    for (int i = 0; i < N; i++) {
+        snprintf(idem[i], sizeof(idem[i]), "burst-%s-%d", run_id, i);
+        req[i] = (wz_intake_request_t){.type = "help", .channel = "miniprogram", .title = "t", .content = "一起提交",
+                                       .citizen_id = 454545, .idempotency_key = idem[i]};
+        intake(&req[i], i);
+    }
+    wait_calls(N);
+    long long blocks[N];
+    int nblocks = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK(!failed[i] && results[i].created);
+        size_t len = strlen(results[i].number);
+        CHECK(len == 16);
+        if (len != 16)
+            continue;
+        long long seq = strtoll(results[i].number + 10, NULL, 10), b = (seq - 1) / 20;
+        for (int k = 0; k < i; k++)
+            CHECK(strcmp(results[k].number, results[i].number) != 0); /* unique */
+        int seen = 0;
+        for (int k = 0; k < nblocks; k++)
+            seen |= blocks[k] == b;
+        if (!seen)
+            blocks[nblocks++] = b;
+    }
+    CHECK(nblocks <= 4);
+}
+
 static void on_closed(void *data)
 {
     (void)data;
@@ -224,6 +264,7 @@ int main(void)
     sodium_bin2hex(run_id, sizeof(run_id), rnd, sizeof(rnd)); /* ops/test runs this twice on one database */
 
     o.pool_size = 3;
+    o.queue_max = 2 * MAX_CALLS; /* the burst waits for connections */
     uv_loop_init(&loop);
     pool = wz_db_pool_create(&loop, &o);
     RUN(test_keyword_routing);
@@ -231,6 +272,7 @@ int main(void)
     RUN(test_direct_unit_and_account_rule);
     RUN(test_retries_are_deduplicated);
     RUN(test_concurrent_twins);
+    RUN(test_burst_shares_number_blocks);
     wz_db_pool_close(pool, on_closed, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     wz_db_pool_free(pool);
