@@ -70,6 +70,21 @@ static void test_times(void)
     wz_time_format(0 + 1, buf);
     CHECK_STR(buf, "1970-01-01T08:00:01+08:00");
     wz_time_format(1795000000, buf);
+    CHECK_STR(buf, "2026-11-18T19:06:40+08:00");
+    /* the digit-by-digit writer against the printf it replaced, over every year that has four
+     * digits, at times of day from midnight to 23:59:59, and past both ends */
+    int mismatched = 0;
+    for (int64_t u = -62167248000LL; u < 253402300800LL + 86400 * 800; u += 86400 * 37 + 3607) {
+        char want[WZ_RFC3339_MAX], got[WZ_RFC3339_MAX];
+        int64_t local = u + WZ_TIME_OFFSET_MIN * 60, days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+        int64_t secs = local - days * 86400, y, m, d;
+        wz_civil_from_days(days, &y, &m, &d);
+        snprintf(want, sizeof(want), "%04lld-%02d-%02dT%02d:%02d:%02d+08:00", (long long)y, (int)m, (int)d,
+                 (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        wz_time_format(u, got);
+        mismatched += strcmp(got, want) != 0;
+    }
+    CHECK_INT(mismatched, 0);
     int64_t t = 0;
     CHECK_INT(wz_time_parse(buf, strlen(buf), &t), 0);
     CHECK_INT(t, 1795000000);
