@@ -62,14 +62,14 @@ $(queue_explain staff)
 MD
 }
 
-# the plan of the page's query as the server builds it (server/tickets/listing.c): queue_explain
-# dispatcher | staff (unit 3)
+# the plan of the page's query as the server builds it (server/tickets/listing.c: only open
+# statuses asked for, so it orders by the indexed open_due): queue_explain dispatcher | staff
 queue_explain() {
-  local scope="(u.path LIKE '/1/%' OR (t.unit_id IS NULL AND au.path LIKE '/1/%'))"
+  local scope="(u.path LIKE CONCAT('/1/', '%') OR (t.unit_id IS NULL AND au.path LIKE CONCAT('/1/', '%')))"
   [ "$1" = staff ] && scope="t.unit_id = 3"
   bench_sql "EXPLAIN SELECT t.id FROM tickets t LEFT JOIN units u ON u.id = t.unit_id
     LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN units au ON au.id = a.unit_id
-    WHERE $scope AND t.status IN ('dispatched', 'accepted')
-    ORDER BY COALESCE(t.reply_due_at, '9999-12-31 00:00:00') ASC, t.id ASC LIMIT 51" \
+    WHERE $scope AND t.status IN ('dispatched', 'accepted') AND t.open_due IS NOT NULL
+    ORDER BY t.open_due ASC, t.id ASC LIMIT 51" \
     | awk -F'\t' '{ printf "%s: type %s, key %s, rows %s, %s\n", $3, $4, $6, $9, $10 }'
 }
