@@ -7,12 +7,12 @@ Each scenario owns a block between <!-- bench:NAME:begin --> and <!-- bench:NAME
 run replaces the blocks of the scenarios it ran (from TMPDIR/block-NAME.md and the rows of
 TMPDIR/rows.tsv, kept inside the block as <!-- row ... --> comments) and keeps the others as they
 were. The summary table is rebuilt from the rows of every block. Blocks other programs own
-(<!-- stats:begin --> of ops/bench/stats, <!-- console:begin --> of ops/bench/console, any
+(<!-- console:begin --> of ops/bench/console, any
 <!-- X:begin -->) are kept as they are, after the benchmark's blocks."""
 import re
 import sys
 
-ORDER = ["healthz", "intake", "read", "queue", "sla", "memory", "growth", "profile"]
+ORDER = ["healthz", "intake", "read", "queue", "stats", "sla", "memory", "growth", "profile"]
 BLOCK = re.compile(r"<!-- (bench:([a-z]+)|([a-z][a-z0-9_-]*)):begin.*?<!-- \1:end -->", re.S)
 
 
