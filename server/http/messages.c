@@ -1,5 +1,6 @@
 /* POST /api/v1/messages: a citizen's question from the mini-program or the web message board.
- * Checks: the caller is a citizen (403), the body's fields (422), the ids it names exist (422);
+ * Checks: the caller is a citizen (403), the body's fields (422), the ids it names exist (422, in
+ * the intake's own read);
  * then intake commits the ticket and the answer is the ticket as the citizen sees it. A retry
  * with the same Idempotency-Key answers 200 with the first ticket. */
 #include "http/message_body.h"
@@ -86,6 +87,11 @@ static void on_intake(void *data, const wz_intake_result_t *res, const wz_db_err
         finish(j);
         return;
     }
+    if (res->invalid_field != NULL) {
+        wz_send_error(ctx, WZ_ERR_VALIDATION, res->invalid_message, res->invalid_field);
+        finish(j);
+        return;
+    }
     j->created = res->created;
     wz_db_value_t p = WZ_DB_INT(res->ticket_id);
     int ret = wz_db_run(ctx->worker->db, "SELECT " WZ_TICKET_VIEW_COLUMNS WZ_TICKET_VIEW_FROM " WHERE t.id = ?", &p, 1,
@@ -93,61 +99,6 @@ static void on_intake(void *data, const wz_intake_result_t *res, const wz_db_err
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_view(NULL, &e, j);
-    }
-}
-
-static void on_checked(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
-{
-    job_t *j = data;
-    wz_ctx_t *ctx = j->ctx;
-    if (wz_ctx_gone(ctx)) {
-        finish(j);
-        return;
-    }
-    if (err != NULL) {
-        wz_send_db_error(ctx, err);
-        finish(j);
-        return;
-    }
-    const char *bad = NULL, *msg = NULL;
-    if (j->unit_id > 0 && wz_db_cell(res, 0, 0)->u.i == 0)
-        bad = "unit_id", msg = "there is no such unit";
-    else if (j->category_id > 0 && wz_db_cell(res, 0, 1)->u.i == 0)
-        bad = "category_id", msg = "there is no such category";
-    else if (j->account_id > 0 && wz_db_cell(res, 0, 2)->type == WZ_DB_T_NULL)
-        bad = "account_id", msg = "there is no such active account";
-    if (bad != NULL) {
-        wz_send_error(ctx, WZ_ERR_VALIDATION, msg, bad);
-        finish(j);
-        return;
-    }
-    if (j->account_id <= 0) {
-        const wz_db_value_t *def = wz_db_cell(res, 0, 3);
-        j->account_id = def->type == WZ_DB_T_INT ? def->u.i : 0; /* the channel's own account */
-    }
-    wz_intake_request_t req = {
-        .type = j->type,
-        .channel = j->channel,
-        .title = j->title,
-        .content = j->content,
-        .account_id = j->account_id,
-        .unit_id = j->unit_id,
-        .category_id = j->category_id,
-        .citizen_id = ctx->who.id,
-        .citizen_name = j->name,
-        .contact_phone = j->phone,
-        .region = j->region,
-        .location = j->location,
-        .idempotency_key = j->idem,
-        .publish = j->publish,
-        .attachments = j->attachments,
-        .nattachments = j->nattachments,
-    };
-    j->cal = wz_calendar_acquire(&ctx->server->calendar);
-    int ret = wz_ticket_intake(ctx->worker->db, j->cal, ctx->server->seal_key, &req, wz_ctx_now(ctx), on_intake, j);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        on_intake(j, NULL, &e);
     }
 }
 
@@ -195,18 +146,31 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
     j->publish = m.publish;
     memcpy(j->attachments, m.attachments, m.nattachments * sizeof(m.attachments[0]));
     j->nattachments = m.nattachments;
-    wz_db_value_t p[] = {WZ_DB_INT(m.unit_id), WZ_DB_INT(m.category_id), WZ_DB_INT(m.account_id),
-                         WZ_DB_TEXT(j->channel)};
+    /* the ids it names are checked by the intake's own read (validate): no round trip more */
+    wz_intake_request_t req = {
+        .type = j->type,
+        .channel = j->channel,
+        .title = j->title,
+        .content = j->content,
+        .account_id = j->account_id,
+        .unit_id = j->unit_id,
+        .category_id = j->category_id,
+        .citizen_id = ctx->who.id,
+        .citizen_name = j->name,
+        .contact_phone = j->phone,
+        .region = j->region,
+        .location = j->location,
+        .idempotency_key = j->idem,
+        .publish = j->publish,
+        .attachments = j->attachments,
+        .nattachments = j->nattachments,
+        .validate = 1,
+    };
     wz_ctx_hold(ctx);
-    int ret =
-        wz_db_run(ctx->worker->db,
-                  "SELECT (SELECT COUNT(*) FROM units WHERE id = ?), (SELECT COUNT(*) FROM categories WHERE id = ?), "
-                  "(SELECT CAST(id AS SIGNED) FROM accounts WHERE id = ? AND status = 'active'), "
-                  "(SELECT CAST(id AS SIGNED) FROM accounts WHERE platform = ? AND status = 'active' "
-                  "ORDER BY id LIMIT 1)",
-                  p, 4, on_checked, j);
+    j->cal = wz_calendar_acquire(&ctx->server->calendar);
+    int ret = wz_ticket_intake(ctx->worker->db, j->cal, ctx->server->seal_key, &req, wz_ctx_now(ctx), on_intake, j);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
-        on_checked(NULL, &e, j);
+        on_intake(j, NULL, &e);
     }
 }

@@ -29,7 +29,7 @@ typedef struct job_s {
     char *type, *priority, *channel, *title, *content, *citizen_name, *contact_phone, *region, *external_id, *idem_key,
         *location;
     int64_t account_id, unit_id, category_id, citizen_id;
-    int publish;
+    int publish, validate;
     int64_t attachments[WZ_INTAKE_MAX_ATTACHMENTS];
     size_t nattachments;
     const wz_calendar_t *cal;
@@ -142,7 +142,11 @@ static const struct {
                     "CAST(warn_ratio * 1000 AS SIGNED)",
                     "0", "0", " FROM sla_policies WHERE type = ? AND priority = ?", 10},
     [SEG_UNIT] = {"accepts_direct", "0", "0", " FROM units WHERE id = ?", 1},
-    [SEG_ACCOUNT] = {"CAST(unit_id AS SIGNED)", "0", "0", " FROM accounts WHERE id = ?", 1},
+    /* the account named, or (validate, none named) the channel's first active one */
+    [SEG_ACCOUNT] = {"CAST(unit_id AS SIGNED), CAST(id AS SIGNED), status = 'active'", "0", "0",
+                     " FROM accounts WHERE id = COALESCE(NULLIF(?, 0), (SELECT d.id FROM accounts d"
+                     " WHERE d.platform = ? AND d.status = 'active' ORDER BY d.id LIMIT 1))",
+                     3},
     /* the category and its ancestors: a rule on a parent category covers its children */
     [SEG_CATEGORY] = {"CAST(id AS SIGNED)", "depth", "0", " FROM up WHERE depth <= " STR(MAX_CATEGORY_DEPTH), 1},
     [SEG_RULES] = {"id, priority, kind, CAST(COALESCE(match_id, 0) AS SIGNED), match_text, "
@@ -302,6 +306,34 @@ static void route(job_t *j, const wz_db_result_t *res, const order_t *order)
     free(rules);
 }
 
+/* validate: what the request names exists (in the order a form shows them); with no account
+ * named, the channel's own is taken. 0 with result.invalid_* set when something does not. */
+static int valid(job_t *j, const wz_db_result_t *res, const order_t *order)
+{
+    int unit = 0, category = 0, account = -1; /* account: -1 none read, 0 inactive, 1 active */
+    int64_t account_id = 0;
+    for (size_t i = 0; i < res->nrows; i++) {
+        size_t r = order[i].row;
+        if (order[i].seg == SEG_UNIT)
+            unit = 1;
+        else if (order[i].seg == SEG_CATEGORY)
+            category = 1;
+        else if (order[i].seg == SEG_ACCOUNT) {
+            account_id = part_int(res, r, SEG_ACCOUNT, 1);
+            account = part_int(res, r, SEG_ACCOUNT, 2) != 0;
+        }
+    }
+    if (j->unit_id > 0 && !unit)
+        j->result.invalid_field = "unit_id", j->result.invalid_message = "there is no such unit";
+    else if (j->category_id > 0 && !category)
+        j->result.invalid_field = "category_id", j->result.invalid_message = "there is no such category";
+    else if (j->account_id > 0 && account != 1)
+        j->result.invalid_field = "account_id", j->result.invalid_message = "there is no such active account";
+    else if (j->account_id <= 0 && account == 1)
+        j->account_id = account_id; /* the channel's own account */
+    return j->result.invalid_field == NULL;
+}
+
 static void on_lookup(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     job_t *j = data;
@@ -336,6 +368,11 @@ static void on_lookup(const wz_db_result_t *res, const wz_db_error_t *err, void 
         finish(j, NULL);
         return;
     }
+    if (j->validate && !valid(j, res, order)) {
+        free(order);
+        finish(j, NULL);
+        return;
+    }
     if (wz_sla_policy_default(j->type, &j->policy) != 0)
         wz_sla_policy_default("consultation", &j->policy);
     for (size_t i = 0; i < res->nrows; i++) {
@@ -358,7 +395,7 @@ static void on_lookup(const wz_db_result_t *res, const wz_db_error_t *err, void 
 static int lookup(job_t *j)
 {
     pthread_once(&lookup_once, build_lookup_sql);
-    wz_db_value_t p[7];
+    wz_db_value_t p[8];
     size_t n = 0;
     p[n++] = WZ_DB_INT(j->category_id > 0 ? j->category_id : 0);
     int dedup = DEDUP_NONE;
@@ -375,6 +412,7 @@ static int lookup(job_t *j)
     p[n++] = WZ_DB_TEXT(j->priority ? j->priority : "normal");
     p[n++] = WZ_DB_INT(j->unit_id > 0 ? j->unit_id : 0);
     p[n++] = WZ_DB_INT(j->account_id > 0 ? j->account_id : 0);
+    p[n++] = j->validate && j->channel != NULL ? WZ_DB_TEXT(j->channel) : WZ_DB_NULL();
     return wz_db_run(j->pool, lookup_sql[dedup], p, n, on_lookup, j);
 }
 
@@ -664,6 +702,7 @@ int wz_ticket_intake(wz_db_pool_t *pool, const wz_calendar_t *cal, const uint8_t
     j->category_id = req->category_id;
     j->citizen_id = req->citizen_id;
     j->publish = req->publish;
+    j->validate = req->validate;
     j->nattachments = req->nattachments < WZ_INTAKE_MAX_ATTACHMENTS ? req->nattachments : WZ_INTAKE_MAX_ATTACHMENTS;
     for (size_t i = 0; i < j->nattachments; i++)
         j->attachments[i] = req->attachments[i];

@@ -84,6 +84,11 @@ class Submission(TicketsBase):
         self.assertEqual(s3, 201)
         self.assertNotEqual(b3["ticket"]["id"], b1["ticket"]["id"])
 
+    def test_no_account_named_takes_the_channels_own(self):
+        self.assertEqual(self.submit(channel="miniprogram")["account_id"], "3")
+        self.assertEqual(self.submit(channel="web")["account_id"], "4")
+        self.assertEqual(self.submit(channel="web", account_id=6)["account_id"], "6")
+
     def test_validation(self):
         cases = [
             ({"type": "gossip", "content": "x"}, "type"),
@@ -93,14 +98,19 @@ class Submission(TicketsBase):
             ({"type": "help", "content": "x", "unit_id": "abc"}, "unit_id"),
             ({"type": "help", "content": "x", "category_id": 999}, "category_id"),
             ({"type": "help", "content": "x", "account_id": 11}, "account_id"),  # suspended
+            ({"type": "help", "content": "x", "account_id": 99999}, "account_id"),
+            ({"type": "help", "content": "x", "unit_id": 999, "account_id": 99999}, "unit_id"),  # in form order
             ({"type": "help", "content": "x", "contact_phone": "call me"}, "contact_phone"),
             ({"type": "help", "content": "x", "channel": "weibo"}, "channel"),
             ({"type": "help", "content": "x", "location": {"latitude": 91, "longitude": 0}}, "location"),
         ]
+        before = self.db.query("SELECT COUNT(*) FROM tickets WHERE citizen_id = 1001").strip()
         for doc, field in cases:
-            status, _, body = self.call(1001, "POST", "/messages", doc)
+            status, _, body = self.call(1001, "POST", "/messages", doc, {"Idempotency-Key": uuid.uuid4().hex})
             self.assertError(status, body, 422, "validation_failed")
             self.assertEqual(body["error"].get("field"), field, doc)
+        # checked in the intake's read (no round trip of its own): nothing was written
+        self.assertEqual(self.db.query("SELECT COUNT(*) FROM tickets WHERE citizen_id = 1001").strip(), before)
         status, _, body = self.call(1001, "POST", "/messages", {"type": "help", "content": "x", "extra": 1})
         self.assertError(status, body, 422, "validation_failed")
         status, _, body = self.call(1001, "POST", "/messages", {"type": "help", "content": "x"},
