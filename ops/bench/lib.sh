@@ -276,6 +276,24 @@ bench_db_idle() {
   wz_log "statements of the server still running after 120 s"
 }
 
+# bench_settle: waits (at most 300 s) until the work a load left behind is done: the
+# acknowledgements in the outbox sent and the statistics caught up (stats_dirty empty). Sets
+# SETTLE_s (seconds waited), SETTLE_outbox and SETTLE_dirty (what was left when it began).
+bench_settle() {
+  local start i o d
+  start=$(date +%s)
+  SETTLE_outbox=$(bench_sql "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)")
+  SETTLE_dirty=$(bench_sql "SELECT COUNT(*) FROM stats_dirty")
+  for i in $(seq 1 600); do
+    o=$(bench_sql "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead = 0 AND next_attempt_at <= UTC_TIMESTAMP(6)")
+    d=$(bench_sql "SELECT COUNT(*) FROM stats_dirty")
+    [ "$o" = 0 ] && [ "$d" = 0 ] && break
+    sleep 0.5
+  done
+  SETTLE_s=$(($(date +%s) - start))
+  bench_db_idle
+}
+
 # bench_curl_times N TOKEN URL: N sequential requests; sets C_p50 C_max (ms) for a query too
 # slow for wrk to finish any within its run
 bench_curl_times() {

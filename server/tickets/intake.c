@@ -671,12 +671,13 @@ static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *
 static int fetch_block(job_t *j)
 {
     wz_db_value_t p[] = {WZ_DB_TEXT(j->day), WZ_DB_INT(NUMBER_BLOCK), WZ_DB_INT(NUMBER_BLOCK)};
+    block.fetching = 1; /* before the call: its answer clears it, and must find it set */
     int ret = wz_db_run(j->pool,
                         "INSERT INTO ticket_counters (day, seq) VALUES (?, ?) "
                         "ON DUPLICATE KEY UPDATE seq = LAST_INSERT_ID(seq + ?)",
                         p, 3, on_block, j);
-    if (ret == WZ_DB_OK)
-        block.fetching = 1;
+    if (ret != WZ_DB_OK)
+        block.fetching = 0;
     return ret;
 }
 
