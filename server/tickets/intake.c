@@ -21,6 +21,7 @@
  * loop; across loops and servers they interleave, and a stop leaves the rest of a block unused
  * (gaps). */
 #define NUMBER_BLOCK 20
+#define BLOCK_RETRIES 3 /* a block fetch that collided or was refused: run again, after a pause */
 #define MAX_CATEGORY_DEPTH 16
 #define PHONE_MAX 64
 
@@ -38,7 +39,7 @@ typedef struct job_s {
     wz_intake_cb cb;
     void *data;
     wz_db_pool_t *pool;
-    int race_retries, write_retries;
+    int race_retries, write_retries, block_retries;
     uv_timer_t *pause; /* before a retried write (closed asynchronously) */
 
     /* what the read learns and the write stores; reset at every read */
@@ -98,7 +99,6 @@ static wz_db_value_t time_or_null(int64_t t)
     return t > 0 ? WZ_DB_INT(t) : WZ_DB_NULL();
 }
 
-
 /* The contact as shown: a mobile masked by the privacy rules (138****5678); anything else
  * (a landline, an odd format) keeps only its first 3 and last 2 characters, so no contact is
  * ever displayed whole. */
@@ -151,8 +151,8 @@ static const struct {
     [SEG_CATEGORY] = {"CAST(id AS SIGNED)", "depth", "0", " FROM up WHERE depth <= " STR(MAX_CATEGORY_DEPTH), 1},
     [SEG_RULES] = {"id, priority, kind, CAST(COALESCE(match_id, 0) AS SIGNED), match_text, "
                    "CAST(COALESCE(unit_id, 0) AS SIGNED)",
-                   "priority", "id", " FROM routing_rules WHERE enabled = 1 ORDER BY priority, id LIMIT " STR(MAX_RULES),
-                   6},
+                   "priority", "id",
+                   " FROM routing_rules WHERE enabled = 1 ORDER BY priority, id LIMIT " STR(MAX_RULES), 6},
 };
 
 enum { DEDUP_NONE, DEDUP_EXTERNAL, DEDUP_KEY, NDEDUP };
@@ -498,11 +498,10 @@ static void write_ticket(job_t *j)
     } else {
         phone_len = 0;
     }
-    char *receive =
-        json_text(json_pack("{s:s, s:I}", "channel", j->channel, "account_id", (json_int_t)j->account_id));
-    char *dispatch = json_text(j->result.routing_rule > 0
-                                   ? json_pack("{s:I}", "routing_rule", (json_int_t)j->result.routing_rule)
-                                   : json_pack("{s:b}", "direct", 1));
+    char *receive = json_text(json_pack("{s:s, s:I}", "channel", j->channel, "account_id", (json_int_t)j->account_id));
+    char *dispatch =
+        json_text(j->result.routing_rule > 0 ? json_pack("{s:I}", "routing_rule", (json_int_t)j->result.routing_rule)
+                                             : json_pack("{s:b}", "direct", 1));
     char timers[256];
     if (dispatched)
         snprintf(timers, sizeof(timers),
@@ -601,6 +600,7 @@ static int begin(job_t *j)
 }
 
 static int fetch_block(job_t *j);
+static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *data);
 
 /* A number for each waiting intake, in order, while the block lasts; the first that finds it
  * used up (or of another day) fetches the next and the rest go on waiting. */
@@ -635,9 +635,38 @@ static void serve_waiting(void)
     }
 }
 
+static void on_block_pause_over(uv_timer_t *timer)
+{
+    job_t *j = timer->data;
+    block.fetching = 0;
+    int ret = fetch_block(j);
+    if (ret != WZ_DB_OK) {
+        wz_db_error_t e = {.code = ret};
+        snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
+        on_block(NULL, &e, j);
+    }
+}
+
 static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
 {
     job_t *j = data;
+    /* two servers taking blocks of one day through two Galera nodes collide on the day's row
+     * (a certification failure), a node is leaving (1047), or the connection was lost: run it
+     * again after a jittered pause, the waiting intakes still waiting. Safe even when a lost
+     * upsert had committed: that block is never used, a gap, and numbers stay unique. */
+    if (err != NULL &&
+        (wz_db_error_is_retryable(err) || wz_db_error_needs_new_conn(err) || wz_db_error_is_connection_lost(err)) &&
+        j->block_retries++ < BLOCK_RETRIES) {
+        if (j->pause == NULL) {
+            j->pause = malloc(sizeof(*j->pause));
+            if (j->pause == NULL)
+                abort();
+            uv_timer_init(wz_db_pool_loop(j->pool), j->pause);
+            j->pause->data = j;
+        }
+        uv_timer_start(j->pause, on_block_pause_over, wz_db_retry_pause_ms(j->block_retries), 0);
+        return; /* still fetching: block.fetching stays set */
+    }
     block.fetching = 0;
     if (err != NULL) { /* the database is away: everyone waiting hears it now */
         j->cb(j->data, NULL, err);
