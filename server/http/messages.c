@@ -15,34 +15,17 @@
 
 #define IDEM_KEY_MAX 128
 
+/* the intake copies the request, so the job keeps only what the answer needs */
 typedef struct {
     wz_ctx_t *ctx;
-    char *type, *title, *content, *channel, *name, *phone, *region, *location, *idem;
-    int64_t unit_id, category_id, account_id;
-    int publish;
-    int64_t attachments[WZ_INTAKE_MAX_ATTACHMENTS];
-    size_t nattachments;
     int created;
     const wz_calendar_t *cal; /* held while intake runs */
 } job_t;
 
 static void job_free(job_t *j)
 {
-    char *s[] = {j->type, j->title, j->content, j->channel, j->name, j->phone, j->region, j->location, j->idem};
-    for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
-        free(s[i]);
     wz_calendar_release(j->cal);
     free(j);
-}
-
-static char *dup_or_null(const char *s)
-{
-    if (s == NULL)
-        return NULL;
-    char *d = strdup(s);
-    if (d == NULL)
-        abort();
-    return d;
 }
 
 static void finish(job_t *j)
@@ -128,47 +111,35 @@ void wz_handle_messages_create(wz_ctx_t *ctx)
         return;
     }
     job_t *j = calloc(1, sizeof(*j));
-    if (j == NULL)
+    char *idem = key.len ? strndup(key.base, key.len) : NULL;
+    if (j == NULL || (key.len && idem == NULL))
         abort();
     j->ctx = ctx;
-    j->type = dup_or_null(m.type);
-    j->content = dup_or_null(m.content);
-    j->title = dup_or_null(m.title); /* intake makes a missing one from the content */
-    j->channel = dup_or_null(m.channel);
-    j->name = dup_or_null(m.contact_name);
-    j->phone = dup_or_null(m.contact_phone);
-    j->region = dup_or_null(m.region);
-    j->location = m.location;
-    j->idem = key.len ? strndup(key.base, key.len) : NULL;
-    j->unit_id = m.unit_id;
-    j->category_id = m.category_id;
-    j->account_id = m.account_id;
-    j->publish = m.publish;
-    memcpy(j->attachments, m.attachments, m.nattachments * sizeof(m.attachments[0]));
-    j->nattachments = m.nattachments;
     /* the ids it names are checked by the intake's own read (validate): no round trip more */
     wz_intake_request_t req = {
-        .type = j->type,
-        .channel = j->channel,
-        .title = j->title,
-        .content = j->content,
-        .account_id = j->account_id,
-        .unit_id = j->unit_id,
-        .category_id = j->category_id,
+        .type = m.type,
+        .channel = m.channel,
+        .title = m.title, /* intake makes a missing one from the content */
+        .content = m.content,
+        .account_id = m.account_id,
+        .unit_id = m.unit_id,
+        .category_id = m.category_id,
         .citizen_id = ctx->who.id,
-        .citizen_name = j->name,
-        .contact_phone = j->phone,
-        .region = j->region,
-        .location = j->location,
-        .idempotency_key = j->idem,
-        .publish = j->publish,
-        .attachments = j->attachments,
-        .nattachments = j->nattachments,
+        .citizen_name = m.contact_name,
+        .contact_phone = m.contact_phone,
+        .region = m.region,
+        .location = m.location,
+        .idempotency_key = idem,
+        .publish = m.publish,
+        .attachments = m.attachments,
+        .nattachments = m.nattachments,
         .validate = 1,
     };
     wz_ctx_hold(ctx);
     j->cal = wz_calendar_acquire(&ctx->server->calendar);
     int ret = wz_ticket_intake(ctx->worker->db, j->cal, ctx->server->seal_key, &req, wz_ctx_now(ctx), on_intake, j);
+    free(idem);
+    free(m.location);
     if (ret != WZ_DB_OK) {
         wz_db_error_t e = {.code = ret};
         on_intake(j, NULL, &e);

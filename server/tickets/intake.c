@@ -240,10 +240,32 @@ static long long part_int(const wz_db_result_t *res, size_t r, size_t g, size_t 
 static int lookup(job_t *j);
 static void write_ticket(job_t *j);
 
+/* the job's one timer (made on first use, closed with the job): cb after the jittered pause
+ * before retry number attempt + 1 (db.h) */
+static void pause_then(job_t *j, uv_timer_cb cb, int attempt)
+{
+    if (j->pause == NULL) {
+        j->pause = malloc(sizeof(*j->pause));
+        if (j->pause == NULL)
+            abort();
+        uv_timer_init(wz_db_pool_loop(j->pool), j->pause);
+        j->pause->data = j;
+    }
+    uv_timer_start(j->pause, cb, wz_db_retry_pause_ms(attempt), 0);
+}
+
 static void finish(job_t *j, const wz_db_error_t *err)
 {
     j->cb(j->data, err ? NULL : &j->result, err);
     job_free(j);
+}
+
+/* a statement that could not even be started (queue full, database down) */
+static void fail_code(job_t *j, int code)
+{
+    wz_db_error_t e = {.code = code};
+    snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(code));
+    finish(j, &e);
 }
 
 /* The routing decision from the read's rows (sorted): a unit the citizen named that takes
@@ -439,14 +461,7 @@ static void on_pause_over(uv_timer_t *timer)
  * leaving Galera node refused has been replaced by one to a node that serves */
 static void write_later(job_t *j)
 {
-    if (j->pause == NULL) {
-        j->pause = malloc(sizeof(*j->pause));
-        if (j->pause == NULL)
-            abort();
-        uv_timer_init(wz_db_pool_loop(j->pool), j->pause);
-        j->pause->data = j;
-    }
-    uv_timer_start(j->pause, on_pause_over, wz_db_retry_pause_ms(j->write_retries), 0);
+    pause_then(j, on_pause_over, j->write_retries);
 }
 
 static void on_written(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
@@ -564,11 +579,8 @@ static void write_ticket(job_t *j)
     free(receive);
     free(dispatch);
     free(ack);
-    if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
-        finish(j, &e);
-    }
+    if (ret != WZ_DB_OK)
+        fail_code(j, ret);
 }
 
 /* a missing or blank title is the content's first characters, cut on a character boundary */
@@ -608,30 +620,15 @@ static void serve_waiting(void)
 {
     while (block.waiting != NULL && !block.fetching) {
         job_t *j = block.waiting;
-        if (strcmp(block.day, j->day) != 0 || block.next > block.end) {
-            block.waiting = j->next_waiting;
-            if (block.waiting == NULL)
-                block.waiting_tail = &block.waiting;
-            int ret = fetch_block(j);
-            if (ret != WZ_DB_OK) {
-                wz_db_error_t e = {.code = ret};
-                snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
-                j->cb(j->data, NULL, &e);
-                job_free(j);
-            }
-            continue;
-        }
         block.waiting = j->next_waiting;
         if (block.waiting == NULL)
             block.waiting_tail = &block.waiting;
-        j->seq = block.next++;
-        int ret = lookup(j);
-        if (ret != WZ_DB_OK) {
-            wz_db_error_t e = {.code = ret};
-            snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
-            j->cb(j->data, NULL, &e);
-            job_free(j);
-        }
+        int used_up = strcmp(block.day, j->day) != 0 || block.next > block.end;
+        if (!used_up)
+            j->seq = block.next++;
+        int ret = used_up ? fetch_block(j) : lookup(j);
+        if (ret != WZ_DB_OK)
+            fail_code(j, ret);
     }
 }
 
@@ -657,14 +654,7 @@ static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *
     if (err != NULL &&
         (wz_db_error_is_retryable(err) || wz_db_error_needs_new_conn(err) || wz_db_error_is_connection_lost(err)) &&
         j->block_retries++ < BLOCK_RETRIES) {
-        if (j->pause == NULL) {
-            j->pause = malloc(sizeof(*j->pause));
-            if (j->pause == NULL)
-                abort();
-            uv_timer_init(wz_db_pool_loop(j->pool), j->pause);
-            j->pause->data = j;
-        }
-        uv_timer_start(j->pause, on_block_pause_over, wz_db_retry_pause_ms(j->block_retries), 0);
+        pause_then(j, on_block_pause_over, j->block_retries);
         return; /* still fetching: block.fetching stays set */
     }
     block.fetching = 0;
@@ -688,10 +678,7 @@ static void on_block(const wz_db_result_t *res, const wz_db_error_t *err, void *
     j->seq = block.next++;
     int ret = lookup(j);
     if (ret != WZ_DB_OK) {
-        wz_db_error_t e = {.code = ret};
-        snprintf(e.message, sizeof(e.message), "%s", wz_db_strerror(ret));
-        j->cb(j->data, NULL, &e);
-        job_free(j);
+        fail_code(j, ret);
     }
     serve_waiting();
 }
