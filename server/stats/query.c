@@ -385,7 +385,7 @@ static const char *const key_cols[WZ_SK__COUNT] = {
     "DATE_FORMAT(r.day, '%x-W%v'), ''", /* %x-%v: the ISO 8601 year and week, Monday first */
     "DATE_FORMAT(r.day, '%Y-%m'), ''",
 };
-/* the same without aggregates, for the rows that are not grouped (packed histograms) */
+/* the same without aggregates, for the month rows (not grouped) */
 static const char *const key_cols_plain[WZ_SK__COUNT] = {
     "CAST(r.unit_id AS SIGNED), ''",
     "CAST(r.account_id AS SIGNED), COALESCE(a.name, '')",
@@ -406,6 +406,13 @@ static const char *const key_group[WZ_SK__COUNT] = {
     "DATE_FORMAT(r.day, '%x-W%v')",
     "DATE_FORMAT(r.day, '%Y-%m')",
 };
+
+/* a month row's own figures: the same columns, not summed, then its packed histogram */
+static const char month_cols[] =
+    "r.received, r.dispatched, r.signed, r.signed_on_time, r.replied, r.replied_on_time, r.overdue, "
+    "r.returned, r.transferred, r.extended, r.supervised, r.reopened, r.rated, r.satisfied, "
+    "r.basically_satisfied, r.unsatisfied, r.reply_count, r.reply_minutes, "
+    "IF(r.reply_count <> 0, r.hist, '')"; /* no first reply: all zeros, not worth shipping */
 
 static const char sums[] =
     "SUM(r.received), SUM(r.dispatched), SUM(r.signed), SUM(r.signed_on_time), SUM(r.replied), "
@@ -480,22 +487,22 @@ size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_st
         parts[1] = part(days, 0, 1, p->from, p->to, p->to, p->to);
         return 2;
     }
+    /* a month row holds its counts and its packed histogram: one statement, no GROUP BY (the
+     * assembly sums the rows; MariaDB would sum BIGINTs as DECIMALs in a temporary table) */
     wz_stats_grain_t months = used == 0 ? WZ_STATS_GRAIN_MONTH : WZ_STATS_GRAIN_DIM;
     parts[0] = part(months, dim, 0, m1, m2, m2, m2);
-    parts[1] = part(months, dim, 1, m1, m2, m2, m2);
     if (p->from == m1 && p->to == m2)
-        return 2;
-    parts[2] = part(days, 0, 0, p->from, m1, m2, p->to);
-    parts[3] = part(days, 0, 1, p->from, m1, m2, p->to);
-    return 4;
+        return 1;
+    parts[1] = part(days, 0, 0, p->from, m1, m2, p->to);
+    parts[2] = part(days, 0, 1, p->from, m1, m2, p->to);
+    return 3;
 }
 
 wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part)
 {
-    if (!part->hist)
-        return WZ_STATS_ROWS_COUNTS;
-    return part->grain == WZ_STATS_GRAIN_MONTH || part->grain == WZ_STATS_GRAIN_DIM ? WZ_STATS_ROWS_PACKED
-                                                                                    : WZ_STATS_ROWS_HIST;
+    if (part->grain == WZ_STATS_GRAIN_MONTH || part->grain == WZ_STATS_GRAIN_DIM)
+        return WZ_STATS_ROWS_MONTH;
+    return part->hist ? WZ_STATS_ROWS_HIST : WZ_STATS_ROWS_COUNTS;
 }
 
 static const char *const tables[4][2] = {
@@ -513,12 +520,12 @@ void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, c
     int full = part->grain == WZ_STATS_GRAIN_FULL;
     put(st, "SELECT ");
     for (int i = 0; i < p->nkeys; i++) {
-        /* packed rows are not grouped: their labels are plain columns */
-        put(st, rows == WZ_STATS_ROWS_PACKED ? key_cols_plain[p->keys[i]] : key_cols[p->keys[i]]);
+        /* month rows are not grouped: their labels are plain columns */
+        put(st, rows == WZ_STATS_ROWS_MONTH ? key_cols_plain[p->keys[i]] : key_cols[p->keys[i]]);
         put(st, ", ");
     }
     put(st, rows == WZ_STATS_ROWS_COUNTS ? sums : rows == WZ_STATS_ROWS_HIST ? "CAST(r.bucket AS SIGNED), SUM(r.n)"
-                                                                              : "r.hist");
+                                                                              : month_cols);
     put(st, " FROM ");
     put(st, tables[part->grain][part->hist]);
     put(st, " r LEFT JOIN units u ON u.id = r.unit_id");
@@ -591,10 +598,8 @@ void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, c
         put(st, " AND r.type = ?");
         bind_value(st, WZ_DB_TEXT(p->type));
     }
-    if (rows == WZ_STATS_ROWS_PACKED) {
-        put(st, " AND r.reply_count <> 0"); /* one row per (month, unit, scope unit); summed by the caller */
-        return;
-    }
+    if (rows == WZ_STATS_ROWS_MONTH)
+        return; /* one row per (month, unit[, dimension], scope unit); summed by the assembly */
     if (p->nkeys > 0 || rows == WZ_STATS_ROWS_HIST) {
         put(st, " GROUP BY ");
         for (int i = 0; i < p->nkeys; i++) {

@@ -115,22 +115,25 @@ typedef struct {
  * (month, unit) (stats_rollup_unit_month) or (month, unit, one dimension)
  * (stats_rollup_dim_month), the month rows with packed histograms. */
 typedef enum { WZ_STATS_GRAIN_FULL, WZ_STATS_GRAIN_DAY, WZ_STATS_GRAIN_MONTH, WZ_STATS_GRAIN_DIM } wz_stats_grain_t;
-/** What a part's rows are: counts, histogram rows (bucket, n), or packed histograms. */
-typedef enum { WZ_STATS_ROWS_COUNTS, WZ_STATS_ROWS_HIST, WZ_STATS_ROWS_PACKED } wz_stats_rows_t;
+/** What a part's rows are: summed counts, histogram rows (bucket, n), or month rows (a row's
+ * own counts and its packed histogram, not grouped: the assembly sums them). */
+typedef enum { WZ_STATS_ROWS_COUNTS, WZ_STATS_ROWS_HIST, WZ_STATS_ROWS_MONTH } wz_stats_rows_t;
 
-/** One statement of a query: a grain, counts or histogram, and the days it reads: [from, to)
- * twice (the days before and after the whole months; an unused range has from == to). */
+/** One statement of a query: a grain, counts or histogram (the day grains; a month row has
+ * both), and the days it reads: [from, to) twice (the days before and after the whole months;
+ * an unused range has from == to). */
 typedef struct {
     wz_stats_grain_t grain;
-    int dim; /* WZ_STATS_GRAIN_DIM: which (stats/facts.h's wz_stats_dim_t) */
-    int hist;
+    int dim;  /* WZ_STATS_GRAIN_DIM: which (stats/facts.h's wz_stats_dim_t) */
+    int hist; /* the day grains: the histogram rows rather than the counts */
     int64_t range[2][2];
 } wz_stats_part_t;
-#define WZ_STATS_PARTS_MAX 4
+#define WZ_STATS_PARTS_MAX 3
 
 /** The statements that answer the parameters for the caller, in order: the coarsest grain
  * that has every key and filter asked for; the whole months of [from, to) from month rows and
- * the days around them from the day rows of the same keys. Returns how many (2 or 4). */
+ * the days around them from the day rows of the same keys. Returns how many: 1 (whole months:
+ * their rows), 2 (no whole month: the day rows' counts and histograms) or 3 (both). */
 size_t wz_stats_plan(const wz_stats_params_t *p, const wz_identity_t *who, wz_stats_part_t parts[WZ_STATS_PARTS_MAX]);
 /** What a part's rows are. */
 wz_stats_rows_t wz_stats_part_rows(const wz_stats_part_t *part);
@@ -142,8 +145,9 @@ int wz_stats_needs_units(const wz_stats_params_t *p);
 void wz_stats_build_units(const wz_identity_t *who, wz_stats_stmt_t *st);
 /** A part's statement for the parameters and the caller's scope. unit_path is the path of
  * p->unit_id (NULL when none). Columns: each key as two (its value, a label: a name or ''),
- * then the 16 counts, reply_count, reply_minutes (counts), or bucket, n (histogram rows), or
- * the packed histogram (month rows, one per (month, unit, scope unit): not grouped). */
+ * then the 16 counts, reply_count, reply_minutes (summed), or bucket, n (histogram rows), or
+ * (month rows, one per (month, unit[, dimension], scope unit), not grouped) the row's own 16
+ * counts, reply_count, reply_minutes and packed histogram. */
 void wz_stats_build_part(const wz_stats_params_t *p, const wz_identity_t *who, const char *unit_path,
                          const wz_stats_part_t *part, wz_stats_stmt_t *st);
 

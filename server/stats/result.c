@@ -267,8 +267,11 @@ static void acc_add_row(wz_stats_acc_t *a, const wz_db_result_t *res, size_t r, 
     case WZ_STATS_ROWS_HIST:
         acc_add_hist(a, wz_db_cell_int(res, r, col), wz_db_cell_int(res, r, col + 1));
         break;
-    case WZ_STATS_ROWS_PACKED:
-        packed = wz_db_cell_text(res, r, col, &n);
+    case WZ_STATS_ROWS_MONTH:
+        acc_add_counts(a, res, r, col);
+        if (wz_db_cell_int(res, r, col + WZ_STATS_NCOUNTS) == 0)
+            break; /* no first reply: the histogram is all zeros */
+        packed = wz_db_cell_text(res, r, col + WZ_STATS_NCOUNTS + 2, &n);
         acc_add_packed(a, packed, n);
         break;
     }

@@ -196,32 +196,30 @@ static void test_statements(void)
      * around them from the day rows, for a subtree role too (by the rows' scope unit) */
     qs = "from=2026-10-15&to=2027-02-03&group_by=unit";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
-    CHECK_INT(wz_stats_plan(&p, &eval, parts), 4);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 3);
     CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_MONTH);
-    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_PACKED);
-    CHECK_INT(parts[2].grain, WZ_STATS_GRAIN_DAY);
-    CHECK_INT(wz_stats_part_rows(&parts[3]), WZ_STATS_ROWS_HIST);
+    CHECK_INT(wz_stats_part_rows(&parts[0]), WZ_STATS_ROWS_MONTH);
+    CHECK_INT(parts[1].grain, WZ_STATS_GRAIN_DAY);
+    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_COUNTS);
+    CHECK_INT(wz_stats_part_rows(&parts[2]), WZ_STATS_ROWS_HIST);
     wz_stats_build_part(&p, &eval, NULL, &parts[0], &st);
-    CHECK(strstr(st.sql, "FROM stats_rollup_unit_month r") != NULL);
+    CHECK(strstr(st.sql, "r.reply_minutes, IF(r.reply_count <> 0, r.hist, '') FROM stats_rollup_unit_month r") != NULL);
     CHECK(strstr(st.sql, "su.path LIKE CONCAT(?, '%')") != NULL);
-    CHECK(strstr(st.sql, "GROUP BY r.unit_id") != NULL);
+    CHECK(strstr(st.sql, "SUM(") == NULL && strstr(st.sql, "GROUP BY") == NULL); /* summed by the assembly */
     CHECK_STR(st.p[0].u.s.p, "2026-11-01");
     CHECK_STR(st.p[1].u.s.p, "2027-02-01");
     CHECK_STR(st.p[2].u.s.p, "/1/5/");
     wz_stats_build_part(&p, &eval, NULL, &parts[1], &st);
-    CHECK(strstr(st.sql, "r.hist FROM stats_rollup_unit_month r") != NULL);
-    CHECK(strstr(st.sql, "GROUP BY") == NULL); /* packed rows are summed by the assembly */
-    wz_stats_build_part(&p, &eval, NULL, &parts[2], &st);
     CHECK(strstr(st.sql, "FROM stats_rollup_unit r") != NULL);
     CHECK_INT(st.np, 5);
     CHECK_STR(st.p[0].u.s.p, "2026-10-15");
     CHECK_STR(st.p[1].u.s.p, "2026-11-01");
     CHECK_STR(st.p[2].u.s.p, "2027-02-01");
     CHECK_STR(st.p[3].u.s.p, "2027-02-03");
-    /* whole months only: two parts; no whole month: the day rows for all of it */
+    /* whole months only: one part; no whole month: the day rows for all of it */
     qs = "from=2026-07-01&to=2026-10-01&group_by=month";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
-    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 1);
     CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_MONTH);
     qs = "from=2026-07-02&to=2026-08-31";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
@@ -232,24 +230,23 @@ static void test_statements(void)
      * grain's day rows for the days around them; three dimensions: the full grain throughout */
     qs = "from=2026-10-15&to=2027-01-01&group_by=account,type";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
-    CHECK_INT(wz_stats_plan(&p, &eval, parts), 4);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 3);
     CHECK_INT(parts[0].grain, WZ_STATS_GRAIN_DIM);
     CHECK_INT(parts[0].dim, WZ_STATS_DIM_ACCOUNT_TYPE);
-    CHECK_INT(wz_stats_part_rows(&parts[1]), WZ_STATS_ROWS_PACKED);
-    CHECK_INT(parts[2].grain, WZ_STATS_GRAIN_FULL);
+    CHECK_INT(wz_stats_part_rows(&parts[0]), WZ_STATS_ROWS_MONTH);
+    CHECK_INT(parts[1].grain, WZ_STATS_GRAIN_FULL);
     wz_stats_build_part(&p, &eval, NULL, &parts[0], &st);
     CHECK(strstr(st.sql, "FROM stats_rollup_dim_month r") != NULL);
     CHECK(strstr(st.sql, "AND r.dim = ?") != NULL);
-    CHECK(strstr(st.sql, "GROUP BY r.account_id, r.type") != NULL);
+    CHECK(strstr(st.sql, "GROUP BY") == NULL);
+    CHECK(strstr(st.sql, "COALESCE(a.name, '')") != NULL && strstr(st.sql, "MAX(") == NULL);
     CHECK_INT(st.p[2].u.i, WZ_STATS_DIM_ACCOUNT_TYPE);
     wz_stats_build_part(&p, &eval, NULL, &parts[1], &st);
-    CHECK(strstr(st.sql, "COALESCE(a.name, '')") != NULL && strstr(st.sql, "MAX(") == NULL);
-    wz_stats_build_part(&p, &eval, NULL, &parts[2], &st);
     CHECK(strstr(st.sql, "FROM stats_rollup r") != NULL);
     CHECK_STR(st.p[1].u.s.p, "2026-11-01");
     qs = "from=2026-11-01&to=2026-12-01&group_by=unit&type=complaint";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
-    CHECK_INT(wz_stats_plan(&p, &eval, parts), 2);
+    CHECK_INT(wz_stats_plan(&p, &eval, parts), 1);
     CHECK_INT(parts[0].dim, WZ_STATS_DIM_TYPE);
     qs = "from=2026-11-01&to=2026-12-01&group_by=type&channel=weibo";
     CHECK_INT(wz_stats_params_parse(qs, strlen(qs), &p, &bad), 0);
@@ -320,6 +317,22 @@ static void hist_row(fake_t *f, long long unit, const char *path, long long buck
     put_text(f, &at, path);
     put_int(f, &at, bucket);
     put_int(f, &at, n);
+    f->res.nrows++;
+}
+
+/* a month row of a unit: its received and first-reply figures (the rest 0), then the packed
+ * histogram; the label is '' as the statement leaves it */
+static void month_row(fake_t *f, long long unit, long long received, long long rc, long long rm,
+                      const unsigned char *packed)
+{
+    size_t at = f->res.nrows * f->res.ncols;
+    put_int(f, &at, unit);
+    put_text(f, &at, "");
+    for (int i = 0; i < WZ_STATS_NCOUNTS; i++)
+        put_int(f, &at, i == WZ_C_RECEIVED ? received : 0);
+    put_int(f, &at, rc);
+    put_int(f, &at, rm);
+    f->cells[at++] = (wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(const char *)packed, WZ_STATS_HIST_BYTES}};
     f->res.nrows++;
 }
 
@@ -453,34 +466,31 @@ static void test_assemble_units(void)
     CHECK_INT(count(row_of(rows, "5"), "received"), 6);
     json_decref(doc);
 
-    /* the month rows' packed histograms sum with histogram rows into the same figures: unit 3's
-     * 60-minute reply packed, its 245-minute one a row of the days around the months */
+    /* month rows carry their own counts and a packed histogram; they sum with the day rows'
+     * counts and histogram rows into the same figures: unit 3's 60-minute reply packed, its
+     * 245-minute one a row of the days around the months */
     static unsigned char packed3[WZ_STATS_HIST_BYTES], packed6[WZ_STATS_HIST_BYTES];
     int64_t h3[WZ_STATS_BUCKETS] = {0}, h6[WZ_STATS_BUCKETS] = {0};
     h3[60] = 1;
     h6[120] = 4;
     wz_stats_hist_pack(h3, packed3);
     wz_stats_hist_pack(h6, packed6);
-    fake_t packed_res, rest_res;
-    fake_start(&packed_res, 3);
-    size_t at = 0;
-    put_int(&packed_res, &at, 3);
-    put_text(&packed_res, &at, "");
-    packed_res.cells[at++] = (wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(const char *)packed3, sizeof(packed3)}};
-    put_int(&packed_res, &at, 6);
-    put_text(&packed_res, &at, "");
-    packed_res.cells[at++] = (wz_db_value_t){.type = WZ_DB_T_TEXT, .u.s = {(const char *)packed6, sizeof(packed6)}};
-    packed_res.res.nrows = 2;
+    fake_t month_res, rest_res;
+    fake_start(&month_res, 2 + WZ_STATS_NCOUNTS + 2 + 1);
+    month_row(&month_res, 3, 5, 1, 60, packed3);
+    month_row(&month_res, 6, 4, 4, 480, packed6);
     fake_start(&rest_res, 4);
     hist_row(&rest_res, 3, "/1/3/", 145, 1);
     hist_row(&rest_res, 7, "/1/5/7/", 60, 1);
     p.include_descendants = 0;
     wz_stats_asm_t *s = wz_stats_asm_new(&p, &admin, units);
     wz_stats_asm_add(s, &rollup_res.res, WZ_STATS_ROWS_COUNTS);
-    wz_stats_asm_add(s, &packed_res.res, WZ_STATS_ROWS_PACKED);
+    wz_stats_asm_add(s, &month_res.res, WZ_STATS_ROWS_MONTH);
     wz_stats_asm_add(s, &rest_res.res, WZ_STATS_ROWS_HIST);
     doc = wz_stats_asm_finish(s);
     u3 = row_of(json_object_get(doc, "rows"), "3");
+    CHECK_INT(count(u3, "received"), 3 + 5);
+    CHECK_INT(count(json_object_get(doc, "totals"), "received"), 11 + 5 + 4);
     CHECK(json_real_value(json_object_get(u3, "first_reply_hours_median")) == 1.0);
     CHECK(json_real_value(json_object_get(u3, "first_reply_hours_p90")) == 245.0 / 60.0);
     CHECK(json_real_value(json_object_get(row_of(json_object_get(doc, "rows"), "6"), "first_reply_hours_p90")) == 2.0);
