@@ -407,18 +407,22 @@ static const char *const key_group[WZ_SK__COUNT] = {
     "DATE_FORMAT(r.day, '%Y-%m')",
 };
 
-/* a month row's own figures: the same columns, not summed, then its packed histogram */
-static const char month_cols[] =
-    "r.received, r.dispatched, r.signed, r.signed_on_time, r.replied, r.replied_on_time, r.overdue, "
-    "r.returned, r.transferred, r.extended, r.supervised, r.reopened, r.rated, r.satisfied, "
-    "r.basically_satisfied, r.unsatisfied, r.reply_count, r.reply_minutes, "
-    "IF(r.reply_count <> 0, r.hist, '')"; /* no first reply: all zeros, not worth shipping */
+/* the rollups' figure columns, in stats/facts.h's count order, then reply_count, reply_minutes:
+ * one list for the summed day rows and the plain month rows, so the two cannot drift apart */
+/* clang-format off */
+#define FIGURE_COLUMNS(C)                                                                             \
+    C(received) ", " C(dispatched) ", " C(signed) ", " C(signed_on_time) ", " C(replied) ", "         \
+    C(replied_on_time) ", " C(overdue) ", " C(returned) ", " C(transferred) ", " C(extended) ", "     \
+    C(supervised) ", " C(reopened) ", " C(rated) ", " C(satisfied) ", " C(basically_satisfied) ", "   \
+    C(unsatisfied) ", " C(reply_count) ", " C(reply_minutes)
+/* clang-format on */
+#define SUMMED(c) "SUM(r." #c ")"
+#define PLAIN(c) "r." #c
 
-static const char sums[] =
-    "SUM(r.received), SUM(r.dispatched), SUM(r.signed), SUM(r.signed_on_time), SUM(r.replied), "
-    "SUM(r.replied_on_time), SUM(r.overdue), SUM(r.returned), SUM(r.transferred), SUM(r.extended), "
-    "SUM(r.supervised), SUM(r.reopened), SUM(r.rated), SUM(r.satisfied), SUM(r.basically_satisfied), "
-    "SUM(r.unsatisfied), SUM(r.reply_count), SUM(r.reply_minutes)";
+static const char sums[] = FIGURE_COLUMNS(SUMMED);
+/* a month row's own figures, not summed, then its packed histogram (only where it has a first
+ * reply: otherwise all zeros, not worth shipping) */
+static const char month_cols[] = FIGURE_COLUMNS(PLAIN) ", IF(r.reply_count <> 0, r.hist, '')";
 
 /* The dimensions besides unit and period that a query names, as keys or as filters: the
  * grain must keep each of them. */

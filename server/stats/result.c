@@ -246,13 +246,12 @@ static void acc_add_hist(wz_stats_acc_t *a, long long bucket, long long n)
     a->hist[bucket] += n;
 }
 
-/* the group with these keys; created unless only_existing; NULL when absent */
 /* a month row's packed histogram */
 static void acc_add_packed(wz_stats_acc_t *a, const char *packed, size_t len)
 {
     if (a->hist == NULL)
         a->hist = xcalloc(WZ_STATS_BUCKETS, sizeof(int64_t));
-    (void)wz_stats_hist_unpack(packed, len, a->hist); /* the column is NOT NULL, of its one length */
+    (void)wz_stats_hist_unpack(packed, len, a->hist); /* read only where reply_count <> 0: of its one length */
 }
 
 /* a row's figures (at col) into a */
@@ -277,6 +276,7 @@ static void acc_add_row(wz_stats_acc_t *a, const wz_db_result_t *res, size_t r, 
     }
 }
 
+/* the group with these keys; created unless only_existing; NULL when absent */
 static group_t *group_get(asm_t *s, char key[2][KEY_MAX], const int64_t id[2], const char *const label[2],
                           int only_existing)
 {
