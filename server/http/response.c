@@ -3,6 +3,7 @@
 #include "http/server.h"
 #include "common/log.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void generator_proceed(h2o_generator_t *self, h2o_req_t *req)
@@ -85,6 +86,58 @@ void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc)
     }
     wz_send_text(req, status, "application/json; charset=utf-8", text, strlen(text));
     free(text);
+}
+
+typedef struct {
+    uv_work_t work;
+    wz_ctx_t *ctx;
+    int status;
+    json_t *doc;
+    char *text;
+} dump_job_t;
+
+/* in the thread pool: the document is this job's alone (its reference was stolen) */
+static void dump_work(uv_work_t *w)
+{
+    dump_job_t *j = w->data;
+    j->text = json_dumps(j->doc, JSON_COMPACT);
+    json_decref(j->doc);
+    j->doc = NULL;
+}
+
+static void dump_done(uv_work_t *w, int status)
+{
+    dump_job_t *j = w->data;
+    wz_ctx_t *ctx = j->ctx;
+    json_decref(j->doc); /* still there when cancelled before it ran */
+    if (wz_ctx_gone(ctx)) {
+    } else if (status != 0 || j->text == NULL) {
+        wz_send_error(ctx, WZ_ERR_INTERNAL, NULL, NULL);
+    } else {
+        wz_send_text(ctx->req, j->status, "application/json; charset=utf-8", j->text, strlen(j->text));
+    }
+    free(j->text);
+    free(j);
+    wz_ctx_drop(ctx);
+}
+
+void wz_send_json_large(wz_ctx_t *ctx, int status, json_t *doc)
+{
+    if (ctx->req == NULL) {
+        json_decref(doc);
+        return;
+    }
+    dump_job_t *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        abort();
+    *j = (dump_job_t){.ctx = ctx, .status = status, .doc = doc};
+    j->work.data = j;
+    wz_ctx_hold(ctx);
+    if (uv_queue_work(&ctx->worker->loop, &j->work, dump_work, dump_done) != 0) {
+        free(j);
+        wz_send_json(ctx, status, doc); /* only fails for a missing callback: on the loop, then */
+        wz_ctx_drop(ctx);
+    }
 }
 
 void wz_send_no_content(wz_ctx_t *ctx)

@@ -152,6 +152,10 @@ int wz_cidr_match(const wz_cidr_t *list, size_t n, const struct sockaddr *sa);
 /* response.c */
 /** Sends a JSON document (the reference is stolen) with the status. */
 void wz_send_json(wz_ctx_t *ctx, int status, json_t *doc);
+/** Same, with the document written to text in libuv's thread pool rather than on the loop: for
+ * answers of thousands of values (statistics), whose dump would hold up the loop's other
+ * requests for a millisecond or more. */
+void wz_send_json_large(wz_ctx_t *ctx, int status, json_t *doc);
 /** Answers 204 No Content. */
 void wz_send_no_content(wz_ctx_t *ctx);
 /** Sends the one error shape; message NULL = the error's default text; field may be NULL. */

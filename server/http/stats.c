@@ -40,7 +40,7 @@ static void on_fetched(void *data, json_t *doc, const wz_db_error_t *err)
     } else if (doc == NULL) {
         wz_send_error(ctx, WZ_ERR_NOT_FOUND, "no such unit", "unit_id");
     } else {
-        wz_send_json(ctx, 200, json_incref(doc));
+        wz_send_json_large(ctx, 200, json_incref(doc));
     }
     wz_ctx_drop(ctx);
 }
