@@ -321,28 +321,15 @@ static int read_filter(wz_ctx_t *ctx, wz_ticket_filter_t *f)
     return 0;
 }
 
-/* a page of up to 200 tickets: written to text off the loop (wz_send_json_large) */
-static void on_listed(void *data, json_t *doc, const wz_db_error_t *err)
-{
-    wz_ctx_t *ctx = data;
-    if (wz_ctx_gone(ctx)) {
-    } else if (err != NULL) {
-        wz_send_db_error(ctx, err);
-    } else {
-        wz_send_json_large(ctx, 200, json_incref(doc));
-    }
-    wz_ctx_drop(ctx);
-}
-
 void wz_handle_tickets_list(wz_ctx_t *ctx)
 {
     wz_ticket_filter_t f;
     if (read_filter(ctx, &f) != 0)
         return;
     wz_ctx_hold(ctx);
-    int ret = wz_ticket_list(ctx->worker->db, &ctx->who, &f, on_listed, ctx);
+    int ret = wz_ticket_list(ctx->worker->db, &ctx->who, &f, on_read, ctx);
     if (ret != WZ_DB_OK) {
         wz_db_error_t err = {.code = ret};
-        on_listed(ctx, NULL, &err);
+        on_read(ctx, NULL, &err);
     }
 }
