@@ -282,13 +282,17 @@ bench_db_idle() {
 # tickets the page cleaner and purge threads take a core for a minute or more; measuring then
 # gives the load's aftermath (queue p99 2-3x), not a serving database. Sets DB_SETTLE_s.
 bench_db_settle() {
-  local start i dirty hist
+  local start i dirty hist was=-1 still=0
   start=$(date +%s)
   for i in $(seq 1 300); do
     read -r dirty hist < <(bench_sql "SELECT
       (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'),
       (SELECT COUNT FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len')")
     [ "${dirty:-0}" -lt 1000 ] && [ "${hist:-0}" -lt 1000 ] && break
+    # the page cleaner leaves a small remainder alone when idle: done once it stops shrinking
+    if [ "${dirty:-0}" -ge "$was" ] && [ "$was" -ge 0 ]; then still=$((still + 1)); else still=0; fi
+    [ "$still" -ge 5 ] && [ "${hist:-0}" -lt 1000 ] && break
+    was=${dirty:-0}
     sleep 1
   done
   DB_SETTLE_s=$(($(date +%s) - start))
