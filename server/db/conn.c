@@ -155,6 +155,8 @@ static void free_op(wz_db_conn_t *c)
     free(c->params);
     free(c->param_text);
     free(c->binds);
+    free(c->sql_own);
+    c->sql_own = NULL;
     c->params = NULL;
     c->param_text = NULL;
     c->binds = NULL;
@@ -412,7 +414,8 @@ static void step_prepare(wz_db_conn_t *c, int status)
         return;
     }
     if (c->nstmts < WZ_DB_STMT_CACHE) {
-        c->stmts[c->nstmts].sql = strdup(c->sql);
+        c->stmts[c->nstmts].sql = c->sql_own; /* the cache keeps the copy */
+        c->sql_own = NULL;
         c->stmts[c->nstmts].stmt = c->stmt;
         c->nstmts++;
         c->stmt_cached = 1;
@@ -716,14 +719,20 @@ void wz_db_exec(wz_db_conn_t *c, const char *sql, const wz_db_value_t *params, s
     /* copy parameters: the caller's buffers may be gone before execute completes */
     c->nparams = nparams;
     wz_db__params_copy(params, nparams, &c->params, &c->param_text);
-    c->sql = sql;
     stmt_entry_t *cached = find_cached(c, sql);
     if (cached != NULL) {
+        c->sql = cached->sql;
         c->stmt = cached->stmt;
         c->stmt_cached = 1;
         step_execute(c, -2);
         return;
     }
+    /* the text is read again when the prepare completes (the cache's key): the caller's
+     * buffer, on its stack perhaps, may be gone by then */
+    c->sql_own = strdup(sql);
+    if (c->sql_own == NULL)
+        abort();
+    c->sql = c->sql_own;
     c->stmt = mysql_stmt_init(c->mysql);
     if (c->stmt == NULL)
         abort();

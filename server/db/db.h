@@ -97,14 +97,15 @@ unsigned wz_db_pool_alive(wz_db_pool_t *pool);
 /** Asks for a connection. Returns 0 when cb will be (or already was) called, or a negative
  * WZ_DB_E* code at once (queue full, server down, closing) when it will not. */
 int wz_db_acquire(wz_db_pool_t *pool, wz_db_acquire_cb cb, void *data);
-/** Runs one prepared statement (cached per connection) with the given parameters (copied). */
+/** Runs one prepared statement (cached per connection); its text and parameters are copied. */
 void wz_db_exec(wz_db_conn_t *conn, const char *sql, const wz_db_value_t *params, size_t nparams, wz_db_exec_cb cb,
                 void *data);
 /** Runs a statement through the text protocol (START TRANSACTION, COMMIT, ROLLBACK, SET ...). */
 void wz_db_query(wz_db_conn_t *conn, const char *sql, wz_db_exec_cb cb, void *data);
 /** Gives the connection back; an open transaction is rolled back first. */
 void wz_db_release(wz_db_conn_t *conn);
-/** acquire + exec + release in one call. Returns 0, or a WZ_DB_E* code if cb will not be called. */
+/** acquire + exec + release in one call (the text and parameters are copied). Returns 0, or a
+ * WZ_DB_E* code if cb will not be called. */
 int wz_db_run(wz_db_pool_t *pool, const char *sql, const wz_db_value_t *params, size_t nparams, wz_db_run_cb cb,
               void *data);
 

@@ -34,7 +34,8 @@ struct wz_db_conn {
     void (*step)(wz_db_conn_t *conn, int status);
 
     /* the running operation */
-    const char *sql;
+    const char *sql; /* sql_own, a cached statement's text or (text protocol) the caller's */
+    char *sql_own;   /* a copy of a statement's text until it is cached: the caller's may be gone */
     MYSQL_STMT *stmt;
     int stmt_cached;
     wz_db_value_t *params;

@@ -204,6 +204,7 @@ typedef struct {
 
 static void run_free(run_t *r)
 {
+    free(r->sql);
     free(r->params);
     free(r->text);
     free(r);
@@ -237,7 +238,9 @@ int wz_db_run(wz_db_pool_t *pool, const char *sql, const wz_db_value_t *params, 
     run_t *r = calloc(1, sizeof(*r));
     if (r == NULL)
         abort();
-    r->sql = (char *)sql;
+    r->sql = strdup(sql); /* a queued request runs after the caller returned: its text may be on its stack */
+    if (r->sql == NULL)
+        abort();
     r->nparams = nparams;
     wz_db__params_copy(params, nparams, &r->params, &r->text);
     r->cb = cb;

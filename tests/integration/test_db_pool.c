@@ -5,6 +5,7 @@
 #include "../unit/check.h"
 #include "db_env.h"
 #include <stdlib.h>
+#include <string.h>
 
 static uv_loop_t loop;
 static wz_db_pool_t *pool;
@@ -184,6 +185,48 @@ static void test_backpressure(void)
     CHECK_INT(st.waiting, 0);
 }
 
+static void on_run(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
+{
+    on_exec(NULL, res, err, data);
+}
+
+/* A statement's text may live on its caller's stack (open311 builds its IN (?, ?) list there):
+ * the pool must not read it after the call returns, neither a queued wz_db_run nor a prepare
+ * that completes later. The callers' buffers are trashed and freed right after each call. */
+static void test_text_is_copied(void)
+{
+    static const char sql[] = "SELECT 'copied', CAST(? AS SIGNED) + 1";
+    wz_db_value_t p = WZ_DB_INT(41);
+    memset(acquired, 0, sizeof(acquired));
+    for (int i = 1; i <= 2; i++) /* both connections held: the run has to wait */
+        CHECK_INT(wz_db_acquire(pool, on_acquire, (void *)(intptr_t)i), 0);
+    CHECK(acquired[1] != NULL && acquired[2] != NULL);
+    char *text = strdup(sql);
+    done = 0;
+    CHECK_INT(wz_db_run(pool, text, &p, 1, on_run, NULL), 0);
+    memset(text, 'x', sizeof(sql) - 1);
+    free(text);
+    wz_db_release(acquired[1]);
+    run_until_done();
+    CHECK_INT(last_code, 0);
+    CHECK_STR(cell_text[0], "copied");
+    CHECK(cell_val[1].type == WZ_DB_T_INT && cell_val[1].u.i == 42);
+    /* a new statement on a held connection: the prepare completes after wz_db_exec returned */
+    static const char sql2[] = "SELECT 'copied too', CAST(? AS SIGNED) * 2";
+    for (int round = 0; round < 2; round++) { /* the second time from the statement cache */
+        text = strdup(sql2);
+        done = 0;
+        wz_db_exec(acquired[2], text, &p, 1, on_exec, NULL);
+        memset(text, 'x', sizeof(sql2) - 1);
+        free(text);
+        run_until_done();
+        CHECK_INT(last_code, 0);
+        CHECK_STR(cell_text[0], "copied too");
+        CHECK(cell_val[1].type == WZ_DB_T_INT && cell_val[1].u.i == 82);
+    }
+    wz_db_release(acquired[2]);
+}
+
 static void test_statement_timeout(void)
 {
     wz_db_conn_t *c = acquire_sync();
@@ -260,6 +303,7 @@ int main(void)
     RUN(test_roundtrip);
     RUN(test_errors);
     RUN(test_backpressure);
+    RUN(test_text_is_copied);
     RUN(test_statement_timeout);
     RUN(test_rollback_on_release);
     RUN(test_close);
