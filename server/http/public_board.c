@@ -16,6 +16,7 @@
  * sized for. A text search may not contain a run of five digits: the raw text is searched, so a
  * phone or ID number would otherwise be confirmed by its masked match. */
 #include "http/server.h"
+#include "common/hash.h"
 #include "common/timefmt.h"
 #include "tickets/plan.h"
 #include "tickets/view.h"
@@ -44,14 +45,6 @@ static struct {
     } slot[RATE_SLOTS];
 } rate = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-    return h;
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -64,7 +57,7 @@ static int rate_take(const char *addr, int per_min)
 {
     if (per_min <= 0)
         return 0;
-    size_t i = hash(addr, strlen(addr)) % RATE_SLOTS;
+    size_t i = wz_hash_fnv1a(addr, strlen(addr)) % RATE_SLOTS;
     int64_t now = now_ms();
     int wait = 0;
     pthread_mutex_lock(&rate.lock);
@@ -102,7 +95,7 @@ static struct {
 /* a copy of the cached body (malloc'd) and its status, or NULL */
 static char *cache_get(const char *key, int *status)
 {
-    size_t i = hash(key, strlen(key)) % CACHE_SLOTS;
+    size_t i = wz_hash_fnv1a(key, strlen(key)) % CACHE_SLOTS;
     char *body = NULL;
     pthread_mutex_lock(&cache.lock);
     if (cache.slot[i].body != NULL && strcmp(cache.slot[i].key, key) == 0 && cache.slot[i].until_ms > now_ms()) {
@@ -117,7 +110,7 @@ static void cache_put(const char *key, const char *body, int status, int ttl_s)
 {
     if (ttl_s <= 0 || strlen(key) >= CACHE_KEY_MAX)
         return;
-    size_t i = hash(key, strlen(key)) % CACHE_SLOTS;
+    size_t i = wz_hash_fnv1a(key, strlen(key)) % CACHE_SLOTS;
     char *copy = strdup(body);
     if (copy == NULL)
         abort();

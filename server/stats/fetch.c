@@ -21,7 +21,7 @@ typedef struct {
     wz_stats_part_t parts[WZ_STATS_PARTS_MAX];
     size_t nparts, next;
     wz_stats_asm_t *asm_; /* the answer, fed by each part's rows as they arrive */
-    wz_stats_stmt_t st;   /* the statement running now: its text must live until it completes */
+    wz_stats_stmt_t st;   /* the statement being run (wz_db_run copies its text and parameters) */
     uv_work_t work;       /* building the document off the loop */
     json_t *doc;          /* the built document (work -> done) */
 } job_t;

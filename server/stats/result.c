@@ -2,6 +2,7 @@
  * subtrees, the figures, the drill-down parameters and the ranking. Pure. */
 #include "stats/buckets.h"
 #include "stats/query.h"
+#include "common/hash.h"
 #include "common/timefmt.h"
 #include "tickets/view.h"
 #include <math.h>
@@ -282,34 +283,24 @@ static void acc_add_row(wz_stats_acc_t *a, const wz_db_result_t *res, size_t r, 
  * hash table of its own rather than a jansson object keyed by formatted text: a quarter by unit
  * sums thousands of rows, and formatting and hashing each row's key as a string was about a
  * tenth of an answer's CPU. */
-static uint64_t mix64(uint64_t h)
+/* whether key i is compared by id (unit, account, category) rather than by text */
+static int key_is_id(const asm_t *s, int i)
 {
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
+    return i < s->p->nkeys && is_id_key(s->p->keys[i]);
 }
 
 static uint64_t group_hash(const asm_t *s, const int64_t id[2], char key[2][KEY_MAX])
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < 2; i++) {
-        if (i >= s->p->nkeys || is_id_key(s->p->keys[i])) {
-            h = mix64(h ^ (uint64_t)id[i]);
-        } else {
-            for (const unsigned char *c = (const unsigned char *)key[i]; *c != '\0'; c++)
-                h = (h ^ *c) * 0x100000001b3ULL; /* FNV-1a */
-            h = mix64(h);
-        }
-    }
+    for (int i = 0; i < 2; i++)
+        h = wz_hash_mix64(h ^ (key_is_id(s, i) ? (uint64_t)id[i] : wz_hash_fnv1a(key[i], strlen(key[i]))));
     return h;
 }
 
 static int group_is(const asm_t *s, const group_t *g, const int64_t id[2], char key[2][KEY_MAX])
 {
     for (int i = 0; i < s->p->nkeys; i++) {
-        if (is_id_key(s->p->keys[i]) ? g->id[i] != id[i] : strcmp(g->key[i], key[i]) != 0)
+        if (key_is_id(s, i) ? g->id[i] != id[i] : strcmp(g->key[i], key[i]) != 0)
             return 0;
     }
     return 1;
@@ -358,7 +349,7 @@ static group_t *group_get(asm_t *s, char key[2][KEY_MAX], const int64_t id[2], c
     group_t *g = &s->g[s->n];
     memset(g, 0, sizeof(*g));
     for (int i = 0; i < 2; i++) {
-        if (i < s->p->nkeys && is_id_key(s->p->keys[i]))
+        if (key_is_id(s, i))
             snprintf(g->key[i], KEY_MAX, "%lld", (long long)id[i]);
         else
             memcpy(g->key[i], key[i], KEY_MAX);

@@ -277,7 +277,7 @@ typedef struct {
     unsigned limit;
     wz_ticket_read_cb cb;
     void *data;
-    query_t q; /* the SQL text must live until the statement completes */
+    query_t q; /* the statement (wz_db_run copies its text and parameters) */
 } job_t;
 
 static void on_rows(const wz_db_result_t *res, const wz_db_error_t *err, void *data)
